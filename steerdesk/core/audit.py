@@ -1,0 +1,106 @@
+"""The audit log: services record every create/update/delete with who, when and which fields from → to."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .middleware import current_request_id
+from .models import AuditEntry
+
+AUDIT_EXCLUDE = {"id", "created_at", "updated_at", "created_by", "updated_by", "version", "unit_path", "path"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def audited_fields(instance: models.Model) -> list[str]:
+    return [
+        f.name
+        for f in instance._meta.concrete_fields
+        if f.name not in AUDIT_EXCLUDE and not getattr(f, "audit_exclude", False)
+    ]
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """Plain values of the audited fields (foreign keys as their text)."""
+    out = {}
+    for name in fields or audited_fields(instance):
+        field = instance._meta.get_field(name)
+        if field.is_relation:
+            value = getattr(instance, name)
+            out[name] = None if value is None else str(value)
+        else:
+            out[name] = _plain(getattr(instance, field.attname))
+    return out
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for every field whose value changed."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def audit_record(
+    *,
+    actor,
+    instance: models.Model,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    unit_path: str | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Call inside the service's transaction so the entry and the change land together."""
+    if unit_path is None:
+        unit_path = getattr(instance, getattr(instance, "scope_path_field", "unit_path"), "") or ""
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        changes=changes or {},
+        unit_path=unit_path,
+        request_id=current_request_id() or "",
+    )
+
+
+def audit_history(*, instance: models.Model, limit: int = 100) -> list[dict[str, Any]]:
+    """The audit entries of one object, newest first, with field labels and choice labels resolved."""
+    entries = (
+        AuditEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+            object_id=str(instance.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+    rows = []
+    for entry in entries:
+        changes = []
+        for name, values in (entry.changes or {}).items():
+            try:
+                field = instance._meta.get_field(name)
+            except Exception:  # a field that no longer exists: show its raw name
+                field = None
+            label = str(field.verbose_name) if field is not None else name
+            choices = dict(field.flatchoices) if field is not None and field.choices else {}
+            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
+            changes.append(
+                {
+                    "field": label,
+                    "old": choices.get(old, old),
+                    "new": choices.get(new, new),
+                }
+            )
+        rows.append({"entry": entry, "changes": changes})
+    return rows
