@@ -232,6 +232,7 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Files ----------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media-not-served/"  # attachments are served only through scope-checked views
 STEERDESK_UPLOAD_MAX_MB = env_int("STEERDESK_UPLOAD_MAX_MB", 50)
