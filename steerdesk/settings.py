@@ -169,6 +169,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "steerdesk.core.views.csrf_failure"
 
 # django-axes: lock out after 5 failures for 15 minutes, answering 429 with a message.
 AXES_FAILURE_LIMIT = 5
@@ -296,6 +297,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Units, committees, people and memberships of a steering-committee network.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

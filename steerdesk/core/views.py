@@ -82,3 +82,8 @@ class UnitSwitchView(LoginRequiredMixin, View):
         if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
             target = "/"
         return HttpResponseRedirect(target)
+
+
+def csrf_failure(request, reason=""):
+    """A CSRF failure explained in the user's language, with the standard 403 status."""
+    return render(request, "403_csrf.html", status=403)

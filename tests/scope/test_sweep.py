@@ -1,0 +1,212 @@
+"""The scope sweep: every URL pattern and every API endpoint, walked as an anonymous user and as a user of a
+sibling unit. New URLs are covered automatically; a parameterised URL whose parameters the sweep cannot fill
+fails the test, so whoever adds it extends PARAM_MODELS.
+
+- anonymous → a redirect to the login page (pages) or 401 (API), except the few public pages;
+- a secretary of district A → 404 for every object of the sibling district B, on GET and POST;
+- nothing of district B appears in any list page or list endpoint seen by district A.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from steerdesk.accounts.models import RoleGrant, User
+from steerdesk.accounts.tests.factories import RoleGrantFactory, UserFactory
+from steerdesk.orgs.models import Committee, Membership, OrgUnit, Person
+from steerdesk.orgs.tests.factories import CommitteeFactory, MembershipFactory, OrgUnitFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+MARKER = "Bí-mật-Mai-Châu"  # appears in every name in district B
+
+# URL names that anonymous users may open (login, password reset, health, language switch).
+PUBLIC = {
+    "healthz",
+    "set_language",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+}
+# Django's own admin has its own login; static assets are not pages.
+SKIP_PREFIXES = ("admin:",)
+SKIP_ROUTES = re.compile(r"^(admin/|static/|media)")
+
+# Which model an URL keyword refers to. `pk` means "the view's own model".
+PARAM_MODELS = {
+    "unit_pk": OrgUnit,
+    "unit_id": OrgUnit,
+    "committee_pk": Committee,
+    "committee_id": Committee,
+    "person_pk": Person,
+    "person_id": Person,
+    "membership_pk": Membership,
+    "membership_id": Membership,
+    "user_pk": User,
+    "user_id": User,
+    "grant_pk": RoleGrant,
+    "grant_id": RoleGrant,
+}
+# URL-name prefix → model, for `pk` when the view does not declare a model.
+NAME_MODELS = [
+    ("orgs:unit", OrgUnit),
+    ("orgs:committee", Committee),
+    ("orgs:person", Person),
+    ("orgs:membership", Membership),
+    ("accounts:user", User),
+    ("accounts:grant", RoleGrant),
+    ("api:unit", OrgUnit),
+    ("api:committee", Committee),
+    ("api:person", Person),
+    ("api:membership", Membership),
+]
+
+
+def walk(resolver=None, prefix="", namespace=""):
+    """(full route, url name with namespace, pattern) of every URL pattern."""
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from walk(p, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            name = f"{namespace}{p.name}" if p.name else None
+            yield prefix + str(p.pattern), name, p
+
+
+def route_to_path(route: str, values: dict[str, str]) -> str | None:
+    """Turn a route (`orgs/units/<int:pk>/` or a regex `^units/(?P<pk>[^/.]+)/$`) into a concrete path."""
+    path = route.replace("^", "").replace("$", "").replace("\\.", ".")
+    path = re.sub(r"\(\?P<format>[^)]*\)", "", path)
+    path = re.sub(r"\.\(\?P<format>[^)]*\)/?", "", path)
+
+    def sub(match):
+        name = match.group("name")
+        return values.get(name, "\0")
+
+    path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, path)
+    path = re.sub(r"\(\?P<(?P<name>\w+)>[^)]*\)", sub, path)
+    if "\0" in path or "(" in path or "[" in path:
+        return None
+    return "/" + path.lstrip("/")
+
+
+def params_of(route: str) -> list[str]:
+    return re.findall(r"<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
+
+
+def model_for(name: str | None, param: str, pattern) -> type | None:
+    if param in PARAM_MODELS:
+        return PARAM_MODELS[param]
+    if param != "pk":
+        return None
+    view_class = getattr(pattern.callback, "view_class", None)
+    if view_class is not None and getattr(view_class, "model", None) is not None:
+        return view_class.model
+    cls = getattr(pattern.callback, "cls", None)  # DRF viewsets
+    if cls is not None and getattr(cls, "queryset", None) is not None:
+        return cls.queryset.model
+    for prefix, model in NAME_MODELS:
+        if name and name.startswith(prefix):
+            return model
+    return None
+
+
+@pytest.fixture
+def world(tree, users):
+    """District B gets one of everything, each name carrying MARKER."""
+    b = tree.district_b
+    OrgUnit.objects.filter(pk=b.pk).update(name=f"Huyện {MARKER}")
+    Committee.objects.filter(pk=tree.committee_b.pk).update(name=f"Ban {MARKER}")
+    child = OrgUnitFactory(parent=b, name=f"Xã {MARKER}")
+    committee = CommitteeFactory(unit=child, name=f"Ban xã {MARKER}")
+    person = PersonFactory(home_unit=b, full_name=f"Trần Văn {MARKER}")
+    membership = MembershipFactory(committee=committee, person=person, role="member")
+    b_user = UserFactory(username="maichau-user", first_name=MARKER, home_unit=b)
+    grant = RoleGrantFactory(user=b_user, unit=b, role="viewer")
+    objects = {
+        OrgUnit: b,
+        Committee: tree.committee_b,
+        Person: person,
+        Membership: membership,
+        User: b_user,
+        RoleGrant: grant,
+    }
+    return objects
+
+
+def concrete_urls(objects):
+    """(path, name, has_params) for every sweepable URL, parameters filled with district B's objects."""
+    out = []
+    missing = []
+    for route, name, pattern in walk():
+        if SKIP_ROUTES.match(route) or (name and name.startswith(SKIP_PREFIXES)):
+            continue
+        params = params_of(route)
+        values = {}
+        for param in params:
+            model = model_for(name, param, pattern)
+            if model is None:
+                missing.append(f"{route} ({name}): parameter {param!r}")
+                break
+            values[param] = str(objects[model].pk)
+        else:
+            path = route_to_path(route, values)
+            if path is None:
+                missing.append(f"{route} ({name}): cannot build a path")
+                continue
+            out.append((path, name, bool(params)))
+    assert not missing, "Extend PARAM_MODELS/NAME_MODELS in the scope sweep for:\n" + "\n".join(missing)
+    return out
+
+
+def test_anonymous_users_are_sent_to_login_or_get_401(world, client):
+    checked = 0
+    for path, name, _has_params in concrete_urls(world):
+        if name in PUBLIC:
+            continue
+        response = client.get(path)
+        checked += 1
+        if path.startswith("/api/"):
+            assert response.status_code in (401, 403), f"{path} answered {response.status_code}"
+            assert response.status_code == 401 or "credentials" in response.content.decode(), path
+        else:
+            assert response.status_code == 302, f"{path} answered {response.status_code} to an anonymous user"
+            assert response["Location"].startswith("/accounts/login/"), f"{path} → {response['Location']}"
+    assert checked > 15
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_a_sibling_district_gets_404_for_every_object(world, users, client_for, who):
+    client = client_for(getattr(users, who))
+    checked = 0
+    for path, name, has_params in concrete_urls(world):
+        if not has_params or name in PUBLIC:
+            continue
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 404, f"{method.upper()} {path} ({name}) → {response.status_code}"
+            checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("who", ["owner", "admin", "viewer"])
+def test_nothing_of_a_sibling_subtree_appears_in_any_list(world, users, client_for, who):
+    client = client_for(getattr(users, who))
+    checked = 0
+    for path, name, has_params in concrete_urls(world):
+        if has_params or name in PUBLIC or path.startswith(("/api/v1/schema", "/api/v1/docs")):
+            continue
+        response = client.get(path)
+        if response.status_code != 200:
+            continue
+        body = response.content.decode()
+        assert MARKER not in body, f"{path} ({name}) shows something of district B"
+        checked += 1
+    assert checked > 5
