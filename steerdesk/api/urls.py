@@ -1,3 +1,28 @@
-from django.urls import path
+"""/api/v1/: the router of every app's viewsets (namespace "api"), the token and "me" endpoints, the OpenAPI
+schema (`schema`) and Swagger UI (`swagger-ui`)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from steerdesk.accounts.api import MeView, TokenIssueView
+from steerdesk.orgs.api import CommitteeViewSet, MembershipViewSet, PersonViewSet, UnitViewSet
+
+from .views import SchemaView, SwaggerUIView
+
+router = DefaultRouter()
+router.register("units", UnitViewSet, basename="unit")
+router.register("committees", CommitteeViewSet, basename="committee")
+router.register("people", PersonViewSet, basename="person")
+router.register("memberships", MembershipViewSet, basename="membership")
+
+api_patterns = [
+    path("me/", MeView.as_view(), name="me"),
+    path("auth/token/", TokenIssueView.as_view(), name="token"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerUIView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", include((api_patterns, "api"))),
+]

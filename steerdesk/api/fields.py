@@ -1,0 +1,35 @@
+"""Serializer fields shared by every app's api.py: NFC text at the boundary, foreign keys limited to scope."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from steerdesk.core.text import nfc, nfc_keep_lines
+
+
+class NFCCharField(serializers.CharField):
+    """A CharField whose value is NFC-normalised (VIETNAMESE.md §1) before the length is checked.
+
+    One-line text also has its runs of whitespace collapsed; `multiline=True` keeps line breaks.
+    """
+
+    def __init__(self, *, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        return nfc_keep_lines(value) if self.multiline else nfc(value)
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A foreign key given by id, accepted only among the rows the requesting user may see.
+
+    An id outside scope gets the same "does not exist" error as an id that does not exist (no existence leak).
+    Pass `queryset=Model.objects.all()`; `for_user` is applied per request.
+    """
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        request = self.context.get("request")
+        return queryset.for_user(getattr(request, "user", None))
