@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -13,6 +14,13 @@ from .twofactor import needs_two_factor_step
 
 SESSION_LAST_SEEN = "steerdesk_last_seen"
 SESSION_STARTED = "steerdesk_started"
+
+
+def mark_session_start(request) -> None:
+    """Start both clocks at login (called by the login view after Django rotated the session key)."""
+    now = int(time.time())
+    request.session[SESSION_STARTED] = now
+    request.session[SESSION_LAST_SEEN] = now
 
 
 class SessionTimeoutMiddleware:
@@ -33,29 +41,42 @@ class SessionTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}&expired=1")
+                query = urlencode({"next": request.get_full_path(), "expired": "1"})
+                return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
             request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 
 class TwoFactorMiddleware:
-    """Send a logged-in user who still owes a TOTP step (verify, or set up when required) to that page."""
+    """Send a logged-in user who still owes a TOTP step (verify, or set up when required) to that page.
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/api/")
+    Only the pages needed to complete the step (or to leave) are exempt: not the whole of /accounts/, which also
+    holds user management.
+    """
+
+    EXEMPT_PREFIXES = ("/static/", "/healthz", "/i18n/", "/api/")
+    EXEMPT_URL_NAMES = (
+        "accounts:login",
+        "accounts:logout",
+        "accounts:two_factor_setup",
+        "accounts:two_factor_verify",
+        "accounts:password_reset",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._exempt = None
+
+    def exempt_prefixes(self) -> tuple[str, ...]:
+        if self._exempt is None:
+            self._exempt = self.EXEMPT_PREFIXES + tuple(reverse(name) for name in self.EXEMPT_URL_NAMES)
+        return self._exempt
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-        ):
+        if user is not None and user.is_authenticated and not request.path.startswith(self.exempt_prefixes()):
             step = needs_two_factor_step(user)
-            if step == "verify":
-                return redirect(f"{reverse('accounts:two_factor_verify')}?next={request.get_full_path()}")
-            if step == "setup":
-                return redirect(f"{reverse('accounts:two_factor_setup')}?next={request.get_full_path()}")
+            if step is not None:
+                name = "accounts:two_factor_verify" if step == "verify" else "accounts:two_factor_setup"
+                return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -42,7 +42,9 @@ class User(AbstractUser):
         max_length=10,
         blank=True,
         choices=settings.LANGUAGES,
-        help_text=_("Applied each time you log in; the switch in the top bar changes it for this browser only."),
+        help_text=_(
+            "Applied each time you log in; the switch in the top bar changes it for this browser only."
+        ),
     )
     # Optimistic locking and "who changed it" like every other editable object (DESIGN §5).
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
