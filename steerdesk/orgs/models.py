@@ -37,11 +37,19 @@ class OrgUnit(BaseModel):
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     code = models.CharField(
-        _("code"), max_length=30, blank=True, help_text=_("Abbreviation used in document numbers, e.g. UBND, BCĐ.")
+        _("code"),
+        max_length=30,
+        blank=True,
+        help_text=_("Abbreviation used in document numbers, e.g. UBND, BCĐ."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = PathField(_("path"), unique=True)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
@@ -71,13 +79,20 @@ class OrgUnit(BaseModel):
 class Committee(ScopedModel):
     """A steering committee (ban chỉ đạo) of a unit."""
 
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="committees")
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="committees"
+    )
     name = models.CharField(_("name"), max_length=255)
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
-    code = models.CharField(_("code"), max_length=30, blank=True, help_text=_("e.g. BCĐ, used in document numbers."))
+    code = models.CharField(
+        _("code"), max_length=30, blank=True, help_text=_("e.g. BCĐ, used in document numbers.")
+    )
     description = models.TextField(_("description"), blank=True)
     established_by_ref = models.CharField(
-        _("established by (decision)"), max_length=255, blank=True, help_text=_("e.g. Quyết định số 12/QĐ-UBND")
+        _("established by (decision)"),
+        max_length=255,
+        blank=True,
+        help_text=_("e.g. Quyết định số 12/QĐ-UBND"),
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -102,8 +117,12 @@ class Person(ScopedModel):
     middle_name = models.CharField(_("middle name"), max_length=100, blank=True)
     given_name = models.CharField(_("given name"), max_length=100)
     name_sort_key = CollationCField(max_length=400, db_index=True, editable=False)
-    home_unit = models.ForeignKey(OrgUnit, verbose_name=_("home unit"), on_delete=models.PROTECT, related_name="people")
-    title = models.CharField(_("job title"), max_length=255, blank=True, help_text=_("e.g. Phó Chủ tịch UBND tỉnh"))
+    home_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("home unit"), on_delete=models.PROTECT, related_name="people"
+    )
+    title = models.CharField(
+        _("job title"), max_length=255, blank=True, help_text=_("e.g. Phó Chủ tịch UBND tỉnh")
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -142,10 +161,15 @@ class Membership(ScopedModel):
     committee = models.ForeignKey(
         Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="memberships"
     )
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(_("position or group"), max_length=20, choices=Role.choices)
     duty = models.CharField(
-        _("duty"), max_length=255, blank=True, help_text=_("What the person does in the committee, if specific.")
+        _("duty"),
+        max_length=255,
+        blank=True,
+        help_text=_("What the person does in the committee, if specific."),
     )
     start_date = models.DateField(_("start date"), default=timezone.localdate)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -189,4 +213,3 @@ class Membership(ScopedModel):
     @property
     def is_position(self) -> bool:
         return self.role in self.POSITIONS
-

@@ -18,7 +18,7 @@ from steerdesk.core.audit import audit_record
 from steerdesk.core.locking import ConflictError, instance_create, instance_update
 from steerdesk.core.models import PathField
 from steerdesk.core.scope import Role, has_role, subtree_q
-from steerdesk.core.text import nfc, nfc_keep_lines, name_sort_key, split_name
+from steerdesk.core.text import name_sort_key, nfc, nfc_keep_lines, split_name
 
 from .models import PATH_ALPHABET, PATH_STEP, Committee, Membership, OrgUnit, Person
 
@@ -83,7 +83,9 @@ def _next_child_path(parent: OrgUnit | None) -> str:
 UNIT_FIELDS = ("name", "short_name", "code", "kind")
 
 
-def unit_create(*, actor, parent: OrgUnit | None, name: str, kind: str, short_name: str = "", code: str = "") -> OrgUnit:
+def unit_create(
+    *, actor, parent: OrgUnit | None, name: str, kind: str, short_name: str = "", code: str = ""
+) -> OrgUnit:
     """Create a unit under `parent` (a root needs a superuser). Requires admin over the parent."""
     if parent is None:
         if not getattr(actor, "is_superuser", False):
@@ -106,7 +108,9 @@ def unit_update(*, actor, unit: OrgUnit, expected_version: int | None, **fields)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     with transaction.atomic():
-        instance_update(actor=actor, instance=unit, expected_version=expected_version, data=_clean_text(fields))
+        instance_update(
+            actor=actor, instance=unit, expected_version=expected_version, data=_clean_text(fields)
+        )
     return unit
 
 
@@ -146,7 +150,9 @@ def unit_move(*, actor, unit: OrgUnit, new_parent: OrgUnit, expected_version: in
                 **{field: Concat(Value(new_path), Substr(field, len(old_path) + 1), output_field=PathField())}
             )
         OrgUnit.objects.filter(subtree_q("path", [new_path])).update(depth=F("depth") + depth_shift)
-        OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, version=F("version") + 1, updated_by=actor)
+        OrgUnit.objects.filter(pk=unit.pk).update(
+            parent=new_parent, version=F("version") + 1, updated_by=actor
+        )
         unit.refresh_from_db()
         audit_record(
             actor=actor, instance=unit, action="update", changes={"parent": [old_parent, str(new_parent)]}
@@ -160,14 +166,24 @@ def unit_deactivate(*, actor, unit: OrgUnit, expected_version: int | None = None
     if OrgUnit.objects.filter(parent=unit, is_active=True).exists():
         raise ValidationError(_("Deactivate or move the child units first."))
     with transaction.atomic():
-        instance_update(actor=actor, instance=unit, expected_version=expected_version, data={"is_active": False})
+        instance_update(
+            actor=actor, instance=unit, expected_version=expected_version, data={"is_active": False}
+        )
     return unit
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Committees
 
-COMMITTEE_FIELDS = ("name", "short_name", "code", "description", "established_by_ref", "established_on", "is_active")
+COMMITTEE_FIELDS = (
+    "name",
+    "short_name",
+    "code",
+    "description",
+    "established_by_ref",
+    "established_on",
+    "is_active",
+)
 
 
 def committee_create(*, actor, unit: OrgUnit, name: str, **fields) -> Committee:
@@ -199,7 +215,16 @@ def committee_update(*, actor, committee: Committee, expected_version: int | Non
 # ---------------------------------------------------------------------------------------------------------
 # People
 
-PERSON_FIELDS = ("full_name", "family_name", "middle_name", "given_name", "title", "email", "phone", "is_active")
+PERSON_FIELDS = (
+    "full_name",
+    "family_name",
+    "middle_name",
+    "given_name",
+    "title",
+    "email",
+    "phone",
+    "is_active",
+)
 
 
 def _person_name_fields(data: dict[str, Any], current: Person | None = None) -> dict[str, Any]:
@@ -228,7 +253,9 @@ def person_create(*, actor, home_unit: OrgUnit, full_name: str, **fields) -> Per
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     data = _person_name_fields(_clean_text({"full_name": full_name, **fields}))
     with transaction.atomic():
-        return instance_create(actor=actor, instance=Person(home_unit=home_unit, unit_path=home_unit.path, **data))
+        return instance_create(
+            actor=actor, instance=Person(home_unit=home_unit, unit_path=home_unit.path, **data)
+        )
 
 
 def person_update(*, actor, person: Person, expected_version: int | None, **fields) -> Person:
@@ -247,10 +274,12 @@ def person_update(*, actor, person: Person, expected_version: int | None, **fiel
 
 
 def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
+    # PostgreSQL names the constraint; SQLite names its columns: only the committee for the head rule,
+    # committee + person + role for the "same position twice" rule.
     text = str(exc)
-    if "one_current_head" in text or "orgs_membership.committee_id" in text and "head" in text:
+    if "one_current_head" in text or text.rstrip().endswith("orgs_membership.committee_id"):
         return ValidationError({"role": _("This committee already has a current head.")})
-    if "membership_current_unique" in text:
+    if "membership_current_unique" in text or "orgs_membership.person_id" in text:
         return ValidationError({"role": _("This person already holds this position in the committee.")})
     return ValidationError(_("The change conflicts with existing data."))
 
@@ -274,6 +303,8 @@ def membership_appoint(
         raise ValidationError(_("The committee is inactive."))
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Unknown position or group.")})
+    if not Person.objects.for_user(actor).filter(pk=person.pk).exists():
+        raise ValidationError({"person": _("This person is not in your units.")})
     membership = Membership(
         committee=committee,
         person=person,
@@ -345,4 +376,3 @@ def membership_replace(
             decision_ref=decision_ref,
             duty=membership.duty,
         )
-

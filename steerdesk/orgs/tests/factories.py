@@ -3,10 +3,8 @@
 import factory
 
 from steerdesk.core.text import name_sort_key, split_name
-from steerdesk.orgs.models import Committee, Membership, OrgUnit, Person
+from steerdesk.orgs.models import PATH_STEP, Committee, Membership, OrgUnit, Person
 from steerdesk.orgs.services import _next_child_path
-
-from steerdesk.orgs.models import PATH_STEP
 
 
 class OrgUnitFactory(factory.django.DjangoModelFactory):
