@@ -37,7 +37,7 @@ def user_list(*, user, unit: OrgUnit | None = None, q: str | None = None) -> Que
     """Users the actor administers: home unit or a grant in one of their admin subtrees (superuser: all).
 
     `unit` narrows to that unit's subtree (call with a unit the actor may see); `q` matches username, name or
-    e-mail. Grants and home units are fetched with the list (no N+1).
+    e-mail. Home units and the grants the actor can see come with the list (no N+1).
     """
     qs = User.objects.all()
     if not user.is_superuser:
@@ -56,11 +56,11 @@ def user_list(*, user, unit: OrgUnit | None = None, q: str | None = None) -> Que
                 | Q(last_name__icontains=word)
                 | Q(email__icontains=word)
             )
+    # Only the grants the reader can see: a grant in another subtree would leak that unit.
+    grants = RoleGrant.objects.for_user(user).select_related("unit").order_by("unit_path")
     return (
         qs.select_related("home_unit")
-        .prefetch_related(
-            Prefetch("grants", queryset=RoleGrant.objects.select_related("unit").order_by("unit_path"))
-        )
+        .prefetch_related(Prefetch("grants", queryset=grants))
         .order_by("username")
     )
 
