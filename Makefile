@@ -7,30 +7,34 @@ PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
 STEERDESK := $(VENV)/bin/steerdesk
-# The first Python >= 3.11 found on PATH.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+# The first Python >= 3.11 on PATH: the machine's python3 when it is recent enough, else a versioned one.
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null \
 	&& { command -v $$p; break; }; done)
+# Re-installed whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed
 
-.PHONY: help install run serve test test-fast worker lint format messages demo bench clean
+.PHONY: help install run test worker lint format messages demo clean
 
 help:
-	@echo "make run      set up (venv, install, migrate, demo data) and serve http://$(HOST):$(PORT)"
-	@echo "make test     the whole test suite"
+	@echo "make run      set up (venv, install, migrate, demo data once) and serve http://$(HOST):$(PORT)"
+	@echo "make test     the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make worker   run the background-job worker"
 	@echo "make lint     ruff format --check + ruff check"
-	@echo "make messages update and compile translations"
+	@echo "make format   ruff format + ruff check --fix"
+	@echo "make messages update and compile the translations (needs gettext)"
+	@echo "make demo     migrate and seed the demo data into an empty database"
 
 $(STAMP): pyproject.toml
-	@if [ -z "$(PYTHON)" ]; then echo "SteerDesk needs Python >= 3.11 on PATH." >&2; exit 1; fi
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if [ -z "$(PYTHON)" ]; then echo "SteerDesk needs Python >= 3.11 on PATH (or PYTHON=/path/to/python3.11)." >&2; exit 1; fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Creating the venv failed: on Debian/Ubuntu install python3-venv." >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# Idempotent: migrations are applied, demo data is added only to an empty database, existing data is kept.
 run: install
 	$(STEERDESK) migrate --noinput
 	$(STEERDESK) seed_demo --scale small --if-empty
@@ -38,21 +42,22 @@ run: install
 	$(STEERDESK) runserver $(HOST):$(PORT)
 
 test: install
-	$(PY) -m pytest -p no:randomly -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 worker: install
 	$(STEERDESK) db_worker
 
 lint: install
-	$(VENV)/bin/ruff format --check steerdesk tests
-	$(VENV)/bin/ruff check steerdesk tests
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
 
 format: install
-	$(VENV)/bin/ruff format steerdesk tests
-	$(VENV)/bin/ruff check --fix steerdesk tests
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 messages: install
-	cd steerdesk && ../$(STEERDESK) makemessages -l vi --no-obsolete --ignore=static
+	mkdir -p steerdesk/locale
+	cd steerdesk && ../$(STEERDESK) makemessages -l vi --no-obsolete --ignore=static --ignore=tests
 	$(STEERDESK) compilemessages --ignore=.venv
 
 demo: install
