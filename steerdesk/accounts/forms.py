@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from steerdesk.core.scope import Role
@@ -31,6 +34,18 @@ class LoginForm(AuthenticationForm):
 
     def clean_username(self):
         return nfc(self.cleaned_data.get("username", "")).strip()
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Also reaches active accounts that have no password yet (created without one by an admin), so a new
+    user whose first link expired can ask for another. Django's form skips them."""
+
+    def get_users(self, email):
+        def folded(value: str) -> str:
+            return unicodedata.normalize("NFKC", value).casefold()
+
+        users = User._default_manager.filter(email__iexact=email, is_active=True)
+        return (u for u in users if u.email and folded(u.email) == folded(email))
 
 
 class TokenForm(forms.Form):

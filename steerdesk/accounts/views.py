@@ -20,7 +20,16 @@ from steerdesk.core.htmx import htmx_partial
 from steerdesk.core.locking import ConflictError
 
 from . import selectors, services, twofactor
-from .forms import GrantForm, LoginForm, ProfileForm, TokenForm, UserCreateForm, UserFilterForm, UserForm
+from .forms import (
+    GrantForm,
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    TokenForm,
+    UserCreateForm,
+    UserFilterForm,
+    UserForm,
+)
 from .middleware import mark_session_start
 
 
@@ -94,6 +103,7 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/emails/password_reset.txt"
     subject_template_name = "accounts/emails/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

@@ -182,3 +182,18 @@ def test_a_session_older_than_the_absolute_limit_is_logged_out(client_for, setti
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_password_reset_reaches_an_account_created_without_a_password(client, mailoutbox):
+    user = UserFactory(username="moi", email="moi@example.vn")
+    user.set_unusable_password()
+    user.save()
+    client.post(reverse("accounts:password_reset"), {"email": "MOI@example.vn"})
+    assert len(mailoutbox) == 1
+
+
+def test_password_reset_does_not_reveal_unknown_addresses(client, mailoutbox):
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.vn"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mailoutbox == []

@@ -76,7 +76,7 @@ def test_user_list_search_answers_htmx_with_the_table_only(client_for, users):
 def test_user_list_query_count_does_not_grow_with_users(
     client_for, users, tree, django_assert_max_num_queries
 ):
-    for i in range(15):
+    for _i in range(15):
         u = UserFactory(home_unit=tree.district_a)
         RoleGrant.objects.create(user=u, unit=tree.commune_a1, unit_path=tree.commune_a1.path, role="viewer")
     client = client_for(users.admin)
