@@ -3,6 +3,8 @@ service, render; every object comes through `ScopedMixin` (404 outside scope, 40
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -144,7 +146,7 @@ class UnitCreateView(FormPageMixin, ScopedMixin, View):
         form = forms.UnitForm(request.POST)
         if form.is_valid():
             unit = self.run_service(
-                form, lambda: services.unit_create(actor=request.user, parent=parent, **form.cleaned_data)
+                form, partial(services.unit_create, actor=request.user, parent=parent, **form.cleaned_data)
             )
             if unit:
                 messages.success(request, _("Unit “%(name)s” created.") % {"name": unit.name})
@@ -175,9 +177,9 @@ class UnitEditView(FormPageMixin, ScopedMixin, View):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
-            call = lambda: services.unit_update(
-                actor=request.user, unit=unit, expected_version=version, **data
-            )  # noqa: E731
+            call = partial(
+                services.unit_update, actor=request.user, unit=unit, expected_version=version, **data
+            )
             if self.run_service(form, call):
                 messages.success(request, _("Unit saved."))
                 return redirect(unit)
@@ -211,8 +213,12 @@ class UnitMoveView(FormPageMixin, ScopedMixin, View):
         if form.is_valid():
             new_parent = form.cleaned_data["new_parent"]
             version = form.cleaned_data["version"]
-            call = lambda: services.unit_move(  # noqa: E731
-                actor=request.user, unit=unit, new_parent=new_parent, expected_version=version
+            call = partial(
+                services.unit_move,
+                actor=request.user,
+                unit=unit,
+                new_parent=new_parent,
+                expected_version=version,
             )
             if self.run_service(form, call):
                 messages.success(request, _("Unit moved under “%(name)s”.") % {"name": new_parent.name})
@@ -248,7 +254,7 @@ class UnitDeactivateView(FormPageMixin, ScopedMixin, View):
         form = forms.ConfirmForm(request.POST)
         if form.is_valid():
             version = form.cleaned_data["version"]
-            call = lambda: services.unit_deactivate(actor=request.user, unit=unit, expected_version=version)  # noqa: E731
+            call = partial(services.unit_deactivate, actor=request.user, unit=unit, expected_version=version)
             if self.run_service(form, call):
                 messages.success(request, _("Unit deactivated."))
                 return redirect(unit)
@@ -315,7 +321,7 @@ class CommitteeCreateView(FormPageMixin, ScopedMixin, View):
         form = forms.CommitteeForm(request.POST)
         if form.is_valid():
             committee = self.run_service(
-                form, lambda: services.committee_create(actor=request.user, unit=unit, **form.cleaned_data)
+                form, partial(services.committee_create, actor=request.user, unit=unit, **form.cleaned_data)
             )
             if committee:
                 messages.success(request, _("Committee “%(name)s” created.") % {"name": committee.name})
@@ -343,8 +349,12 @@ class CommitteeEditView(FormPageMixin, ScopedMixin, View):
         if form.is_valid():
             data = dict(form.cleaned_data)
             version = data.pop("version")
-            call = lambda: services.committee_update(  # noqa: E731
-                actor=request.user, committee=committee, expected_version=version, **data
+            call = partial(
+                services.committee_update,
+                actor=request.user,
+                committee=committee,
+                expected_version=version,
+                **data,
             )
             if self.run_service(form, call):
                 messages.success(request, _("Committee saved."))
@@ -404,7 +414,7 @@ class PersonCreateView(FormPageMixin, ScopedMixin, View):
         form = forms.PersonForm(request.POST)
         if form.is_valid():
             person = self.run_service(
-                form, lambda: services.person_create(actor=request.user, home_unit=unit, **form.cleaned_data)
+                form, partial(services.person_create, actor=request.user, home_unit=unit, **form.cleaned_data)
             )
             if person:
                 messages.success(request, _("“%(name)s” added.") % {"name": person.full_name})
@@ -431,8 +441,12 @@ class PersonEditView(FormPageMixin, ScopedMixin, View):
         form = forms.PersonEditForm(request.POST, person=person)
         if form.is_valid():
             version = form.cleaned_data["version"]
-            call = lambda: services.person_update(  # noqa: E731
-                actor=request.user, person=person, expected_version=version, **form.service_fields()
+            call = partial(
+                services.person_update,
+                actor=request.user,
+                person=person,
+                expected_version=version,
+                **form.service_fields(),
             )
             if self.run_service(form, call):
                 messages.success(request, _("Person saved."))
@@ -459,8 +473,8 @@ class MembershipAppointView(FormPageMixin, ScopedMixin, View):
         if form.is_valid():
             membership = self.run_service(
                 form,
-                lambda: services.membership_appoint(
-                    actor=request.user, committee=committee, **form.cleaned_data
+                partial(
+                    services.membership_appoint, actor=request.user, committee=committee, **form.cleaned_data
                 ),
             )
             if membership:
@@ -502,7 +516,8 @@ class MembershipEndView(FormPageMixin, ScopedMixin, View):
         form = forms.MembershipEndForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            call = lambda: services.membership_end(  # noqa: E731
+            call = partial(
+                services.membership_end,
                 actor=request.user,
                 membership=membership,
                 end_date=data["end_date"],
@@ -538,7 +553,8 @@ class MembershipReplaceView(MembershipEndView):
         form = forms.MembershipReplaceForm(request.POST, people=selectors.person_choices(user=request.user))
         if form.is_valid():
             data = form.cleaned_data
-            call = lambda: services.membership_replace(  # noqa: E731
+            call = partial(
+                services.membership_replace,
                 actor=request.user,
                 membership=membership,
                 new_person=data["new_person"],
