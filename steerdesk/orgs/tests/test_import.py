@@ -15,7 +15,16 @@ from steerdesk.orgs.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["STT", "Họ và tên", "Chức vụ", "Email", "Điện thoại", "Vị trí trong Ban", "Ngày bắt đầu", "Quyết định"]
+HEADER = [
+    "STT",
+    "Họ và tên",
+    "Chức vụ",
+    "Email",
+    "Điện thoại",
+    "Vị trí trong Ban",
+    "Ngày bắt đầu",
+    "Quyết định",
+]
 
 
 def xlsx(rows, header=HEADER) -> bytes:
@@ -36,15 +45,35 @@ def csv_bytes(lines, *, bom=True, sep=";") -> bytes:
 
 
 GOOD_ROWS = [
-    [1, "Nguyễn Văn An", "Bí thư Huyện ủy", "an@example.vn", "0912345678", "Trưởng ban", datetime.date(2024, 3, 1), "45/QĐ-BCĐ"],
-    [2, "Trần Thị Bình", "Chủ tịch UBND", "", 912345679, "Phó Trưởng ban Thường trực", "01/03/2024", "45/QĐ-BCĐ"],
+    [
+        1,
+        "Nguyễn Văn An",
+        "Bí thư Huyện ủy",
+        "an@example.vn",
+        "0912345678",
+        "Trưởng ban",
+        datetime.date(2024, 3, 1),
+        "45/QĐ-BCĐ",
+    ],
+    [
+        2,
+        "Trần Thị Bình",
+        "Chủ tịch UBND",
+        "",
+        912345679,
+        "Phó Trưởng ban Thường trực",
+        "01/03/2024",
+        "45/QĐ-BCĐ",
+    ],
     [3, "Lê Văn Cường", "", "", "", "Ủy viên", "", ""],
     [4, "Phạm Thị Dung", "Chuyên viên", "", "", "to giup viec", "", ""],
 ]
 
 
 def test_xlsx_import_creates_people_and_their_positions(tree, users):
-    result = importing.import_people(actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(GOOD_ROWS))
+    result = importing.import_people(
+        actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(GOOD_ROWS)
+    )
     assert (result.created, result.reused, result.memberships) == (4, 0, 4)
     assert result.ignored_columns == ["STT"]
     head = Membership.objects.get(committee=tree.committee_a, role="head")
@@ -59,7 +88,9 @@ def test_xlsx_import_creates_people_and_their_positions(tree, users):
 def test_one_bad_row_imports_nothing_and_the_report_names_row_column_and_reason(tree, users):
     rows = GOOD_ROWS[:2] + [[3, "Lê Văn Cường", "", "không-phải-email", "", "Ủy viên", "", ""]]
     with pytest.raises(importing.ImportRejected) as exc:
-        importing.import_people(actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(rows))
+        importing.import_people(
+            actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(rows)
+        )
     assert exc.value.errors == [
         importing.RowError(5, "Email", "“không-phải-email” is not a valid e-mail address.")
     ]  # title line 1, header line 2, data from line 3
@@ -75,7 +106,9 @@ def test_every_error_is_reported_not_only_the_first(tree, users):
         [4, "Võ Văn H", "", "", "", "Trưởng ban", "", ""],
     ]
     with pytest.raises(importing.ImportRejected) as exc:
-        importing.import_people(actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(rows))
+        importing.import_people(
+            actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=xlsx(rows)
+        )
     found = {(e.row, e.column) for e in exc.value.errors}
     assert found == {(3, "Họ và tên"), (4, "Vị trí trong Ban"), (4, "Ngày bắt đầu"), (6, "Vị trí trong Ban")}
 
@@ -89,12 +122,19 @@ def test_nfd_input_is_stored_as_nfc(tree, users):
 
 def test_csv_with_bom_and_semicolons_and_english_headers(tree, users):
     data = csv_bytes(
-        [["full_name", "title", "role", "start_date"], ["Hoàng Văn Tú", "Phó Chủ tịch", "deputy", "05/02/2020"]]
+        [
+            ["full_name", "title", "role", "start_date"],
+            ["Hoàng Văn Tú", "Phó Chủ tịch", "deputy", "05/02/2020"],
+        ]
     )
-    result = importing.import_people(actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=data)
+    result = importing.import_people(
+        actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=data
+    )
     assert result.created == 1
     m = Membership.objects.get(committee=tree.committee_a)
-    assert m.person.title == "Phó Chủ tịch" and m.role == "deputy" and m.start_date == datetime.date(2020, 2, 5)
+    assert (
+        m.person.title == "Phó Chủ tịch" and m.role == "deputy" and m.start_date == datetime.date(2020, 2, 5)
+    )
 
 
 def test_csv_with_commas_and_no_bom(tree, users):
@@ -107,7 +147,9 @@ def test_csv_with_commas_and_no_bom(tree, users):
 def test_an_existing_person_with_another_tone_placement_is_reused_not_duplicated(tree, users):
     existing = PersonFactory(full_name="Lê Thị Hoà", home_unit=tree.district_a)
     data = csv_bytes([["Họ và tên", "Vị trí trong Ban"], ["Lê Thị Hòa", "Ủy viên"]])
-    result = importing.import_people(actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=data)
+    result = importing.import_people(
+        actor=users.owner, unit=tree.district_a, committee=tree.committee_a, data=data
+    )
     assert (result.created, result.reused) == (0, 1)
     assert Person.objects.filter(home_unit=tree.district_a).count() == 1
     assert Membership.objects.get(committee=tree.committee_a).person == existing
@@ -143,7 +185,9 @@ def test_a_viewer_cannot_import(tree, users):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        importing.import_people(actor=users.viewer, unit=tree.district_a, data=csv_bytes([["Họ và tên"], ["A B"]]))
+        importing.import_people(
+            actor=users.viewer, unit=tree.district_a, data=csv_bytes([["Họ và tên"], ["A B"]])
+        )
 
 
 # --- page and command ------------------------------------------------------------------------------------

@@ -34,7 +34,11 @@ def test_people_are_sorted_by_given_then_middle_then_family_name(tree, users):
 def test_the_people_page_shows_the_vietnamese_order(client_for, tree, users):
     for name in reversed(SORTED_NAMES):
         PersonFactory(full_name=name, home_unit=tree.district_a)
-    page = client_for(users.viewer).get(reverse("orgs:person_list"), {"unit": tree.district_a.pk}).content.decode()
+    page = (
+        client_for(users.viewer)
+        .get(reverse("orgs:person_list"), {"unit": tree.district_a.pk})
+        .content.decode()
+    )
     positions = [page.index(f">{name}<") for name in SORTED_NAMES]
     assert positions == sorted(positions)
 
@@ -60,7 +64,12 @@ def test_roster_groups_current_members_by_position_and_group_and_keeps_the_past(
     positions = {s["role"]: [m.person.full_name for m in s["members"]] for s in roster["positions"]}
     groups = {s["role"]: [m.person.full_name for m in s["members"]] for s in roster["groups"]}
     assert [s["role"] for s in roster["positions"]] == ["head", "standing_deputy", "deputy", "member"]
-    assert [s["role"] for s in roster["groups"]] == ["secretariat", "standing_agency", "experts", "collaborators"]
+    assert [s["role"] for s in roster["groups"]] == [
+        "secretariat",
+        "standing_agency",
+        "experts",
+        "collaborators",
+    ]
     assert positions["head"] == ["Nguyễn Văn Minh"] and positions["deputy"] == []
     assert positions["member"] == ["Lê Văn An", "Trần Thị Bích"]  # An before Bích
     assert groups["secretariat"] == ["Phạm Văn Cúc"]
