@@ -114,6 +114,9 @@ class UnitChildrenView(ScopedMixin, View):
 class UnitDetailView(ScopedMixin, View):
     model = OrgUnit
 
+    def get_queryset(self):
+        return super().get_queryset().select_related("parent")
+
     def get(self, request, pk):
         unit = self.get_object()
         people = _page(request, selectors.person_list(user=request.user, unit=unit, subtree=False))
@@ -587,7 +590,10 @@ class ImportView(LoginRequiredMixin, View):
             files,
             units=selectors.units_with_role(user=request.user, role=Role.SECRETARY),
             committees=selectors.committees_with_role(user=request.user, role=Role.SECRETARY),
-            initial={"unit": getattr(core_units.current_unit(request), "pk", None)},
+            initial={
+                "unit": request.GET.get("unit") or getattr(core_units.current_unit(request), "pk", None),
+                "committee": request.GET.get("committee"),
+            },
         )
 
     def get(self, request):
