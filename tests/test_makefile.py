@@ -1,5 +1,6 @@
 """The Makefile's contract (DESIGN §5), checked with `make -n` (prints the commands, runs none): fast."""
 
+import os
 import re
 import shlex
 import shutil
@@ -12,12 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
+# Variables the caller may have set (CI runs `PYTEST_ARGS=... make test`, which also exports MAKEFLAGS): the
+# dry runs must see the Makefile's own defaults.
+CLEAN_ENV = {
+    k: v
+    for k, v in os.environ.items()
+    if k not in {"PYTEST_ARGS", "HOST", "PORT", "PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+}
+
 
 def dry_run(*args: str) -> list[str]:
     """The commands `make` would run, as lines. `-B` pretends nothing is built yet (a fresh machine)."""
     result = subprocess.run(
         ["make", "--no-print-directory", "-n", "-B", *args],
         cwd=ROOT,
+        env=CLEAN_ENV,
         capture_output=True,
         text=True,
         timeout=60,
