@@ -337,6 +337,13 @@ COLLABORATOR_TITLES = ["Phóng viên", "Biên tập viên", "Cộng tác viên"]
 END_REASONS = ["Nghỉ hưu theo chế độ", "Chuyển công tác khác", "Được điều động, luân chuyển"]
 
 
+def _walk(specs: list[UnitSpec]):
+    """The specs in tree order, parents before their children."""
+    for spec in specs:
+        yield spec
+        yield from _walk(spec.children)
+
+
 # --- Logins -------------------------------------------------------------------------------------------------
 
 
@@ -411,6 +418,9 @@ class DemoBuilder:
         with transaction.atomic():
             for spec in TREE:
                 self._unit(actor, spec, parent=None)
+            for spec in _walk(TREE):
+                if spec.committee:
+                    self._committee(actor, spec, self.units[spec.key])
             self._logins(actor)
 
     def _unit(self, actor, spec: UnitSpec, *, parent: OrgUnit | None) -> None:
@@ -424,8 +434,6 @@ class DemoBuilder:
         )
         self.units[spec.key] = unit
         self.counts["units"] += 1
-        if spec.committee:
-            self._committee(actor, spec, unit)
         for child in spec.children:
             self._unit(actor, child, parent=unit)
 
@@ -470,7 +478,7 @@ class DemoBuilder:
         for title in titles["deputy"]:
             appoint(Membership.Role.DEPUTY, title, duty="Phó Trưởng Ban")
         # In a ministry the members come from its departments.
-        member_homes = [child for child in unit.children.order_by("path")] or [unit]
+        member_homes = list(unit.children.filter(kind=OrgUnit.Kind.DEPARTMENT).order_by("path")) or [unit]
         members = [
             appoint(
                 Membership.Role.MEMBER,
