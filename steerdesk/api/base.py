@@ -52,6 +52,7 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     `filter_queryset`."""
 
     model: type[models.Model]
+    lookup_value_converter = "int"  # ids are integers: anything else is 404 at the URL resolver
     write_role: str = Role.SECRETARY
     authentication_classes = API_AUTHENTICATION
     schema = ScopedAutoSchema()

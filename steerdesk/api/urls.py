@@ -9,7 +9,17 @@ from steerdesk.orgs.api import CommitteeViewSet, MembershipViewSet, PersonViewSe
 
 from .views import SchemaView, SwaggerUIView
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Plain `path()` routes with integer ids (`units/<int:pk>/`), no `.json` suffix routes (use `?format=`)."""
+
+    include_format_suffixes = False
+
+    def __init__(self):
+        super().__init__(use_regex_path=False)
+
+
+router = Router()
 router.register("units", UnitViewSet, basename="unit")
 router.register("committees", CommitteeViewSet, basename="committee")
 router.register("people", PersonViewSet, basename="person")
