@@ -71,7 +71,7 @@ class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Resolve the object before DRF picks the handler: an out-of-scope id is 404 for every method.
-        if self.lookup_url_kwarg or self.lookup_field in self.kwargs:
+        if (self.lookup_url_kwarg or self.lookup_field) in self.kwargs:
             self._scoped_object = self._lookup_object()
 
     def _lookup_object(self) -> models.Model:
