@@ -13,6 +13,12 @@ hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """argon2 is deliberately slow; tests that are not about hashing use MD5 (tests of argon2 override this)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db):
     """province → {district A → commune A1, district B}; a committee in each district."""

@@ -14,6 +14,9 @@ from .twofactor import needs_two_factor_step
 
 SESSION_LAST_SEEN = "steerdesk_last_seen"
 SESSION_STARTED = "steerdesk_started"
+SESSION_NO_2FA_STEP = "steerdesk_no_2fa_step"
+# The idle clock is written at most this often, so most requests do not rewrite the session row.
+LAST_SEEN_RESOLUTION = 60
 
 
 def mark_session_start(request) -> None:
@@ -21,6 +24,7 @@ def mark_session_start(request) -> None:
     now = int(time.time())
     request.session[SESSION_STARTED] = now
     request.session[SESSION_LAST_SEEN] = now
+    request.session.pop(SESSION_NO_2FA_STEP, None)
 
 
 class SessionTimeoutMiddleware:
@@ -43,7 +47,8 @@ class SessionTimeoutMiddleware:
                     return self.get_response(request)
                 query = urlencode({"next": request.get_full_path(), "expired": "1"})
                 return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
-            request.session[SESSION_LAST_SEEN] = now
+            if now - last_seen >= LAST_SEEN_RESOLUTION or SESSION_LAST_SEEN not in request.session:
+                request.session[SESSION_LAST_SEEN] = now
         return self.get_response(request)
 
 
@@ -74,9 +79,18 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not request.path.startswith(self.exempt_prefixes()):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.session.get(SESSION_NO_2FA_STEP)
+            and not request.path.startswith(self.exempt_prefixes())
+        ):
             step = needs_two_factor_step(user)
-            if step is not None:
+            if step is None:
+                # Owes nothing now (verified, or no device and none required): do not ask the database again in
+                # this session. A new login starts the check afresh (mark_session_start).
+                request.session[SESSION_NO_2FA_STEP] = True
+            else:
                 name = "accounts:two_factor_verify" if step == "verify" else "accounts:two_factor_setup"
                 return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

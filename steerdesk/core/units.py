@@ -10,12 +10,19 @@ SESSION_KEY = "steerdesk_current_unit"
 
 
 def switchable_units(user):
-    """Units a user can switch to: the roots of their scope (for superusers, the roots of the tree)."""
+    """Units a user can switch to: the roots of their scope (for superusers, the roots of the tree).
+
+    Cached on the user object, which lives for one request."""
+    cached = getattr(user, "_steerdesk_switchable_units", None)
+    if cached is not None:
+        return cached
     OrgUnit = apps.get_model("orgs", "OrgUnit")
     if user.is_superuser:
-        return list(OrgUnit.objects.filter(parent__isnull=True, is_active=True).order_by("path"))
-    paths = scope_paths(user)
-    return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+        cached = list(OrgUnit.objects.filter(parent__isnull=True, is_active=True).order_by("path"))
+    else:
+        cached = list(OrgUnit.objects.filter(path__in=scope_paths(user)).order_by("path"))
+    user._steerdesk_switchable_units = cached
+    return cached
 
 
 def current_unit(request):

@@ -90,15 +90,15 @@ def route_to_path(route: str, values: dict[str, str]) -> str | None:
         name = match.group("name")
         return values.get(name, "\0")
 
-    path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, path)
     path = re.sub(r"\(\?P<(?P<name>\w+)>[^)]*\)", sub, path)
+    path = re.sub(r"<(?:\w+:)?(?P<name>\w+)>", sub, path)
     if "\0" in path or "(" in path or "[" in path:
         return None
     return "/" + path.lstrip("/")
 
 
 def params_of(route: str) -> list[str]:
-    return re.findall(r"<(?:\w+:)?(\w+)>", route) + re.findall(r"\(\?P<(\w+)>", route)
+    return sorted(set(re.findall(r"<(?:\w+:)?(\w+)>", route)))
 
 
 def model_for(name: str | None, param: str, pattern) -> type | None:
@@ -146,9 +146,11 @@ def concrete_urls(objects):
     out = []
     missing = []
     for route, name, pattern in walk():
-        if SKIP_ROUTES.match(route) or (name and name.startswith(SKIP_PREFIXES)):
+        if SKIP_ROUTES.match(route) or (name and name.startswith(SKIP_PREFIXES)) or name in PUBLIC:
             continue
         params = params_of(route)
+        if "format" in params:  # DRF's `.json`/`.api` suffix variants of the same views
+            continue
         values = {}
         for param in params:
             model = model_for(name, param, pattern)
@@ -189,10 +191,12 @@ def test_a_sibling_district_gets_404_for_every_object(world, users, client_for, 
     for path, name, has_params in concrete_urls(world):
         if not has_params or name in PUBLIC:
             continue
-        for method in ("get", "post"):
-            response = getattr(client, method)(path)
-            assert response.status_code == 404, f"{method.upper()} {path} ({name}) → {response.status_code}"
-            checked += 1
+        response = client.get(path)
+        assert response.status_code == 404, f"GET {path} ({name}) → {response.status_code}"
+        # A read-only page answers 405 to POST whether or not the object exists: that reveals nothing.
+        response = client.post(path)
+        assert response.status_code in (404, 405), f"POST {path} ({name}) → {response.status_code}"
+        checked += 1
     assert checked > 10
 
 

@@ -14,13 +14,6 @@ def totp_code(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """Argon2 costs ~0.5 s a hash on a busy CI machine and every fixture user has a password; tests of the
-    login flow do not depend on the algorithm."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def device_for():
     """`device_for(user)`: a confirmed TOTP device of `user`."""

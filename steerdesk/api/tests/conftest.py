@@ -34,8 +34,3 @@ def rows(tree):
         membership_b=MembershipFactory(committee=tree.committee_b, person=person_b, role="member"),
     )
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Argon2 makes each of the shared users cost ~0.3 s; these tests check authorisation, not hashing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
