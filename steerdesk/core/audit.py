@@ -74,33 +74,40 @@ def audit_record(
     )
 
 
+def labelled_changes(model: type[models.Model], changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """`[{field, old, new}]` with the field's verbose name and choice labels resolved on `model`."""
+    out = []
+    for name, values in changes.items():
+        try:
+            field = model._meta.get_field(name)
+        except Exception:  # a field that no longer exists (or a pseudo-field such as grant_role): raw name
+            field = None
+        label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
+        choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
+        old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        out.append({"field": label, "old": choices.get(old, old), "new": choices.get(new, new)})
+    return out
+
+
+def audit_history_of(groups: list[tuple[type[models.Model], list[Any]]], *, limit: int = 100) -> list[dict[str, Any]]:
+    """Audit entries of several objects, newest first, in one query: `groups` is `[(Model, [pk, …]), …]`.
+
+    Each row is `{"entry", "changes"}` with labels resolved on the entry's own model.
+    """
+    types = ContentType.objects.get_for_models(*[model for model, _ids in groups], for_concrete_models=True)
+    q = models.Q(pk__in=[])
+    by_type = {}
+    for model, ids in groups:
+        content_type = types[model]
+        by_type[content_type.id] = model
+        q |= models.Q(content_type=content_type, object_id__in=[str(i) for i in ids])
+    entries = AuditEntry.objects.filter(q).select_related("actor").order_by("-at", "-id")[:limit]
+    return [
+        {"entry": entry, "changes": labelled_changes(by_type[entry.content_type_id], entry.changes or {})}
+        for entry in entries
+    ]
+
+
 def audit_history(*, instance: models.Model, limit: int = 100) -> list[dict[str, Any]]:
-    """The audit entries of one object, newest first, with field labels and choice labels resolved."""
-    entries = (
-        AuditEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
-            object_id=str(instance.pk),
-        )
-        .select_related("actor")
-        .order_by("-at", "-id")[:limit]
-    )
-    rows = []
-    for entry in entries:
-        changes = []
-        for name, values in (entry.changes or {}).items():
-            try:
-                field = instance._meta.get_field(name)
-            except Exception:  # a field that no longer exists: show its raw name
-                field = None
-            label = str(field.verbose_name) if field is not None else name
-            choices = dict(field.flatchoices) if field is not None and field.choices else {}
-            old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
-            changes.append(
-                {
-                    "field": label,
-                    "old": choices.get(old, old),
-                    "new": choices.get(new, new),
-                }
-            )
-        rows.append({"entry": entry, "changes": changes})
-    return rows
+    """The audit entries of one object, newest first, with field and choice labels resolved."""
+    return audit_history_of([(type(instance), [instance.pk])], limit=limit)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
-from steerdesk.core.audit import audit_history
-from steerdesk.core.models import AuditEntry
+from steerdesk.core.audit import audit_history, audit_history_of
 from steerdesk.core.scope import PATH_END, ROLE_RANK, Role, collapse_paths, subtree_q, user_grants
 from steerdesk.core.text import tokens
 from steerdesk.core.units import switchable_units
@@ -180,40 +178,8 @@ def committee_roster(*, user, committee: Committee) -> dict[str, Any]:
 
 
 def committee_history(*, committee: Committee, membership_ids: list[int], limit: int = 100) -> list[dict]:
-    """Audit rows of the committee and of the given memberships of it, newest first, in one query.
-
-    Same shape as `core.audit.audit_history` (`{"entry", "changes"}`), with field and choice labels resolved
-    on the right model.
-    """
-    types = ContentType.objects.get_for_models(Committee, Membership)
-    committee_type, membership_type = types[Committee], types[Membership]
-    entries = (
-        AuditEntry.objects.filter(
-            Q(content_type=committee_type, object_id=str(committee.pk))
-            | Q(content_type=membership_type, object_id__in=[str(i) for i in membership_ids])
-        )
-        .select_related("actor")
-        .order_by("-at", "-id")[:limit]
-    )
-    rows = []
-    for entry in entries:
-        model = Committee if entry.content_type_id == committee_type.id else Membership
-        rows.append({"entry": entry, "changes": _labelled_changes(model, entry.changes or {})})
-    return rows
-
-
-def _labelled_changes(model, changes: dict) -> list[dict]:
-    out = []
-    for name, values in changes.items():
-        try:
-            field = model._meta.get_field(name)
-        except Exception:  # a field that no longer exists: show its raw name
-            field = None
-        label = str(field.verbose_name) if field is not None else name
-        choices = dict(field.flatchoices) if field is not None and field.choices else {}
-        old, new = (values + [None, None])[:2] if isinstance(values, list) else (None, values)
-        out.append({"field": label, "old": choices.get(old, old), "new": choices.get(new, new)})
-    return out
+    """Audit rows of the committee and of the given memberships of it, newest first, in one query."""
+    return audit_history_of([(Committee, [committee.pk]), (Membership, membership_ids)], limit=limit)
 
 
 # ---------------------------------------------------------------------------------------------------------
