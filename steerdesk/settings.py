@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "steerdesk.core",
     "steerdesk.accounts",
     "steerdesk.orgs",
+    "steerdesk.documents",
     "steerdesk.api",
 ]
 
