@@ -13,6 +13,9 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	&& { command -v $$p; break; }; done)
 # Re-installed whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed
+# Compiled translations, rebuilt from their .po files when those change.
+PO_FILES := $(wildcard steerdesk/locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: help install run test worker lint format messages demo clean
 
@@ -34,8 +37,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+%.mo: %.po
+	@if command -v msgfmt >/dev/null 2>&1; then msgfmt --check-format -o $@ $<; \
+	elif [ -f $@ ]; then echo "msgfmt not found (install gettext): $@ may be out of date." >&2; \
+	else echo "msgfmt not found (install gettext): the interface stays in English." >&2; fi
+
 # Idempotent: migrations are applied, demo data is added only to an empty database, existing data is kept.
-run: install
+run: install $(MO_FILES)
 	$(STEERDESK) migrate --noinput
 	$(STEERDESK) seed_demo --scale small --if-empty
 	@$(STEERDESK) demo_logins
