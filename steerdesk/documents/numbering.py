@@ -279,11 +279,11 @@ class ParsedNumber:
         return text + "-".join(codes)
 
 
-_PREFIX_RE = re.compile(r"^s[ốo]\s*(?:[:.]\s*)?(?=\d)", re.IGNORECASE)
+_PREFIX_RE = re.compile(r"^s[ốo]\s*(?:[:.]\s*)?(?=[0-9])", re.IGNORECASE)
 _LETTERS = "A-Za-zĐđ"
 _SEG = rf"[{_LETTERS}](?:[{_LETTERS}0-9]|&(?=[{_LETTERS}]))*"
-_PARTY_RE = re.compile(rf"(\d{{1,6}})-([{_LETTERS}]+)/({_SEG}(?:-{_SEG})*)")
-_STATE_RE = re.compile(rf"(\d{{1,6}})/(?:(\d{{4}})/)?({_SEG}(?:-{_SEG})*)")
+_PARTY_RE = re.compile(rf"([0-9]{{1,6}})-([{_LETTERS}]+)/({_SEG}(?:-{_SEG})*)")
+_STATE_RE = re.compile(rf"([0-9]{{1,6}})/(?:([0-9]{{4}})/)?({_SEG}(?:-{_SEG})*)")
 _SPACE_RE = re.compile(r"[\s\u200b\u00ad]+")
 _CODE_RE = re.compile(rf"{_SEG}(?:-{_SEG})*")
 
