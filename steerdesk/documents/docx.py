@@ -464,6 +464,10 @@ def check_template_package(data: bytes) -> None:
                 raise InvalidTemplateError(_("The template contains a DTD, which Word documents never need."))
 
 
+def _detail(exc: TemplateError) -> str:
+    return str(exc.message or exc).strip().rstrip(".")
+
+
 def _render(template_bytes: bytes, context: dict[str, Any]) -> bytes:
     check_template_package(template_bytes)
     try:
@@ -478,19 +482,19 @@ def _render(template_bytes: bytes, context: dict[str, Any]) -> bytes:
             _(
                 "The template tried to use something templates may not use (%(detail)s). Templates can only show the document's fields."
             )
-            % {"detail": exc.message or exc}
+            % {"detail": _detail(exc)}
         ) from None
     except UndefinedError as exc:
         raise TemplateRenderError(
-            _("The template uses a field that does not exist: %(detail)s.") % {"detail": exc.message or exc}
+            _("The template uses a field that does not exist: %(detail)s.") % {"detail": _detail(exc)}
         ) from None
     except TemplateSyntaxError as exc:
         raise TemplateRenderError(
-            _("The template has a syntax error: %(detail)s.") % {"detail": exc.message or exc}
+            _("The template has a syntax error: %(detail)s.") % {"detail": _detail(exc)}
         ) from None
     except TemplateError as exc:
         raise TemplateRenderError(
-            _("The template could not be rendered: %(detail)s.") % {"detail": exc.message or exc}
+            _("The template could not be rendered: %(detail)s.") % {"detail": _detail(exc)}
         ) from None
     except etree.XMLSyntaxError:
         raise TemplateRenderError(
