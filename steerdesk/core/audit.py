@@ -85,8 +85,20 @@ def labelled_changes(model: type[models.Model], changes: dict[str, Any]) -> list
         label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
         choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
         old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
+        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            old, new = _display_date(old), _display_date(new)
         out.append({"field": label, "old": choices.get(old, old), "new": choices.get(new, new)})
     return out
+
+
+def _display_date(value: Any) -> Any:
+    """An ISO date string as dd/mm/yyyy (VIETNAMESE.md §3); anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
 
 
 def audit_history_of(groups: list[tuple[type[models.Model], list[Any]]], *, limit: int = 100) -> list[dict[str, Any]]:

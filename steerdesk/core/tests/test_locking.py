@@ -61,3 +61,17 @@ def test_two_concurrent_writers_one_wins_the_other_gets_a_conflict():
     committee.refresh_from_db()
     assert committee.name == winner
     assert committee.version == 2
+
+
+@pytest.mark.django_db
+def test_history_shows_dates_the_vietnamese_way():
+    import datetime
+
+    from steerdesk.core.audit import audit_history
+
+    committee = CommitteeFactory(name="Ban A")
+    instance_update(
+        actor=None, instance=committee, expected_version=1, data={"established_on": datetime.date(2021, 5, 20)}
+    )
+    rows = audit_history(instance=committee)
+    assert rows[0]["changes"][0]["new"] == "20/05/2021"
