@@ -133,9 +133,6 @@ def _table(document, widths, rows: int = 1, borders: bool = False):
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tbl_pr.append(layout)
     if borders:
         table.style = document.styles["Table Grid"]
     else:
@@ -144,7 +141,10 @@ def _table(document, widths, rows: int = 1, borders: bool = False):
             element = OxmlElement(f"w:{edge}")
             element.set(qn("w:val"), "nil")
             edges.append(element)
-        tbl_pr.append(edges)
+        # ECMA-376 fixes the order of table properties; Word reports a damaged file otherwise.
+        tbl_pr.insert_element_before(
+            edges, "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"
+        )
     for col, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
         col.w = width
     for row in table.rows:
