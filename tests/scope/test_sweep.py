@@ -214,3 +214,33 @@ def test_nothing_of_a_sibling_subtree_appears_in_any_list(world, users, client_f
         assert MARKER not in body, f"{path} ({name}) shows something of district B"
         checked += 1
     assert checked > 5
+
+
+@pytest.fixture
+def own_objects(tree, users):
+    """One object of every kind in district A, the owner's own subtree."""
+    person = PersonFactory(home_unit=tree.district_a, full_name="Lê Thị Hồng")
+    membership = MembershipFactory(committee=tree.committee_a, person=person, role="member")
+    return {
+        OrgUnit: tree.commune_a1,
+        Committee: tree.committee_a,
+        Person: person,
+        Membership: membership,
+        User: users.member,
+        RoleGrant: users.member.grants.get(),
+    }
+
+
+@pytest.mark.parametrize("who", ["owner", "admin", "viewer"])
+def test_no_url_answers_500_to_empty_or_garbage_input(own_objects, users, client_for, who):
+    """Every page and endpoint, with the user's own objects: empty and nonsense bodies get a clear 4xx (or the
+    page again with form errors), never a server error."""
+    client = client_for(getattr(users, who))
+    garbage = {"name": "x" * 5000, "version": "abc", "start_date": "31/02/2026", "role": "king", "unit": "-1",
+               "person": "9999999", "parent": "abc", "full_name": "", "file": "not a file"}
+    for path, name, _has_params in concrete_urls(own_objects):
+        if name in ("accounts:logout",):
+            continue
+        for method, data in (("get", {"page": "-1", "q": "'\"<>%"}), ("post", {}), ("post", garbage)):
+            response = getattr(client, method)(path, data)
+            assert response.status_code < 500, f"{method.upper()} {path} ({name}) → {response.status_code}"
