@@ -319,6 +319,8 @@ def _members(document) -> None:
 
 def _signature(document, system: str) -> None:
     table = _table(document, [SIGN_LEFT, CONTENT_WIDTH - SIGN_LEFT])
+    # The signature block never breaks across pages.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left = _cell(table, 0, 0)
     _para(left, "Nơi nhận:", align="left", size=12, bold=True, italic=True, before=12)
     _tag(left, "{%p for line in recipient_lines %}")
