@@ -542,7 +542,7 @@ def test_output_size_is_capped(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Hypothesis-free sanity: every day of a year round-trips through the built-in date line rule.
+# The date line over a whole year, and more package checks.
 
 
 def test_every_day_of_a_leap_year_has_the_leading_zero_rule():
@@ -552,3 +552,19 @@ def test_every_day_of_a_leap_year_has_the_leading_zero_rule():
         expected_month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
         assert line == f"Hà Nội, ngày {day.day:02d} tháng {expected_month} năm 2024"
         day = date.fromordinal(day.toordinal() + 1)
+
+
+def test_member_with_an_unsafe_path_is_refused():
+    data = _with_extra_member(simple_template("x"), "../../etc/evil.xml", b"<x/>")
+    with pytest.raises(InvalidTemplateError, match="unsafe path"):
+        render_uploaded(data, state_context())
+
+
+def test_encrypted_member_is_refused():
+    data = bytearray(simple_template("x"))
+    # Set the "encrypted" flag on the first local header and its central-directory entry.
+    data[6] |= 0x1
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x1
+    with pytest.raises(InvalidTemplateError):
+        render_uploaded(bytes(data), state_context())
