@@ -65,7 +65,7 @@ _DATE = (
 )
 _WORD = r"[^\s0-9,;.:()\[\]/\"“”]++"
 _DATE_AFTER = re.compile(
-    r"[\s,(\u2013\u2014-]{0,6}+"
+    r"[\s,(\u2013\u2014-]{0,16}+"
     # A few words naming the issuer or the place (`của Bộ Chính trị`, `Hà Nội,`) only when `ngày` follows.
     rf"(?:(?P<between>(?:{_WORD}[\s,]{{1,4}}+){{1,9}}?)(?:vào\s{{1,3}}+)?(?=ng[àa]y))?"
     rf"(?:ng[àa]y\s{{0,3}}+:?\s{{0,3}}+)?{_DATE}",
