@@ -106,7 +106,7 @@ def test_a_utf8_bom_is_not_part_of_the_text(tmp_path):
 
 def test_missing_and_non_utf8_files_exit_2_but_the_others_are_still_processed(text_file, tmp_path):
     latin = tmp_path / "latin.txt"
-    latin.write_bytes(unicodedata.normalize("NFD", "Quyết định số 12/QĐ-UBND").encode("cp1258"))
+    latin.write_bytes("Quyết định số 12/QĐ-UBND".encode("utf-16"))  # Notepad "Unicode"
     missing = tmp_path / "missing.txt"
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError) as exc:
