@@ -81,7 +81,9 @@ def upload_limit_mb() -> str:
 
 
 def _too_large_message() -> str:
-    return _("The file is larger than the limit of %(mb)s MB. Nothing was stored.") % {"mb": upload_limit_mb()}
+    return _("The file is larger than the limit of %(mb)s MB. Nothing was stored.") % {
+        "mb": upload_limit_mb()
+    }
 
 
 def too_large_error() -> FileTooLarge:
@@ -111,10 +113,7 @@ def _zip_rejected(reason: str) -> ValidationError:
 def _unsafe_member_name(name: str) -> bool:
     parts = re.split(r"[\\/]", name)
     return (
-        name.startswith(("/", "\\"))
-        or bool(re.match(r"^[A-Za-z]:", name))
-        or ".." in parts
-        or "\x00" in name
+        name.startswith(("/", "\\")) or bool(re.match(r"^[A-Za-z]:", name)) or ".." in parts or "\x00" in name
     )
 
 
@@ -130,9 +129,12 @@ def check_zip(archive: zipfile.ZipFile) -> None:
         total += info.file_size
         if total > ZIP_MAX_TOTAL_UNCOMPRESSED:
             raise _zip_rejected(
-                _("it would unpack to more than %(mb)s MB") % {"mb": ZIP_MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)}
+                _("it would unpack to more than %(mb)s MB")
+                % {"mb": ZIP_MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)}
             )
-        if info.file_size > ZIP_RATIO_MIN_SIZE and info.file_size > ZIP_MAX_RATIO * max(info.compress_size, 1):
+        if info.file_size > ZIP_RATIO_MIN_SIZE and info.file_size > ZIP_MAX_RATIO * max(
+            info.compress_size, 1
+        ):
             raise _zip_rejected(_("it is compressed suspiciously much (a zip bomb?)"))
 
 
@@ -261,7 +263,9 @@ def _store(*, actor, document: Document, uploaded_file, replaces: Attachment | N
                 )
                 if not flipped:
                     raise ValidationError(
-                        _("A newer version of this file was uploaded meanwhile. Reload the page and try again."),
+                        _(
+                            "A newer version of this file was uploaded meanwhile. Reload the page and try again."
+                        ),
                         code="stale",
                     )
                 replaces.is_current = False

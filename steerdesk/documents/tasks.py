@@ -227,7 +227,9 @@ def _index_document(document) -> None:
 @task()
 def extract_attachment_text(attachment_id: int, force: bool = False) -> str:
     """Extract and save an attachment's text, then re-index its document. Returns the extraction status."""
-    attachment = Attachment.objects.filter(pk=attachment_id).only("storage_name", "content_type", "extraction").first()
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id).only("storage_name", "content_type", "extraction").first()
+    )
     if attachment is None:
         return "missing"
     if attachment.extraction in FINAL and not force:

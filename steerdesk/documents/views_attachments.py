@@ -47,9 +47,7 @@ class AttachmentUploadForm(forms.Form):
         label=gettext_lazy("File"),
         required=False,  # a missing file and an over-limit file get their own messages
         help_text=gettext_lazy("PDF, DOCX, XLSX, ODT, PNG, JPEG or TIFF."),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".pdf,.docx,.xlsx,.odt,.png,.jpg,.jpeg,.tif,.tiff"}
-        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.odt,.png,.jpg,.jpeg,.tif,.tiff"}),
     )
 
 
@@ -85,7 +83,9 @@ class AttachmentListView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         document = attachments.document_for_attachments(user=request.user, pk=pk)
-        return render(request, PANEL_TEMPLATE, attachments.attachment_panel(user=request.user, document=document))
+        return render(
+            request, PANEL_TEMPLATE, attachments.attachment_panel(user=request.user, document=document)
+        )
 
 
 @method_decorator(csrf_exempt, name="dispatch")
