@@ -8,6 +8,7 @@ Rules, in the order they are applied:
   spaces and soft hyphens are allowed around `-` and `/`, dash and slash look-alikes are accepted;
 - it must not be glued to other characters on either side (so `1/2`, dates, phone numbers, money, times, `Điều 5`
   and `km/h` are not numbers) nor lie inside a URL, a domain path or an e-mail address;
+- a form code (`Mẫu số 01/VT`, `Biểu số 02/BC`) is not a reference;
 - a State number with one code and no year (`125/UBND`) counts only right after `số`/`Số:` and in upper case;
   an all-lower-case number with no known type code counts only right after `số`;
 - unknown type codes are reported with `type_known: false`, never dropped or guessed;
@@ -46,6 +47,8 @@ _REF_RE = re.compile(
 )
 # `số`/`Số:` right before the number.
 _SO_BEFORE = re.compile(r"(?<![^\W\d_])s[ốo]\s{0,3}+(?:[:.]\s{0,3}+)?$", re.IGNORECASE)
+# Form codes (`Mẫu số 01/VT`, `Biểu số 02/BC`) name a template, not a document.
+_FORM_BEFORE = re.compile(r"(?<![^\W\d_])(?:mẫu|biểu)\s{0,3}+(?:s[ốo]\s{0,3}+)?:?\s{0,3}+$", re.IGNORECASE)
 
 # URLs, e-mail addresses and bare domain paths (`thuvienphapluat.vn/…`): numbers inside them are not references.
 # Every branch starts only where the previous character cannot continue it, and consumes possessively, so a
@@ -142,6 +145,8 @@ def _date_after(text: str, end: int, limit: int) -> date | None:
 def _acceptable(text: str, m: re.Match, parsed) -> bool:
     start = m.start("num")
     after_so = bool(_SO_BEFORE.search(text, max(0, start - 10), start))
+    if _FORM_BEFORE.search(text, max(0, start - 16), start):
+        return False
     codes = m.group("piss") or m.group("codes")
     if m.group("ptype"):
         codes = m.group("ptype") + codes

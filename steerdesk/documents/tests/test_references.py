@@ -121,6 +121,7 @@ def test_unknown_type_codes_are_reported_as_unknown_not_dropped_or_guessed():
         "Số 12 tầng 3, phòng số 4.",
         "Mã VN-123/HAN, ABC-12/XY, H12-AB/C.",
         "lúc 10:30/KH-X",
+        "Lập theo Mẫu số 01/VT, mẫu 02/VT và Biểu số 03/BC-TK.",
         "",
     ],
 )
