@@ -157,16 +157,18 @@ def _docx_text(path: Path) -> str:
 def _xlsx_text(path: Path) -> str:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(str(path), read_only=True, data_only=True)
     out = _Capped()
-    try:
-        for sheet in workbook.worksheets:
-            for row in sheet.iter_rows(values_only=True):
-                values = [str(value) for value in row if value not in (None, "")]
-                if values and not out.add("\t".join(values)):
-                    return out.text()
-    finally:
-        workbook.close()
+    # A file object, not the path: openpyxl judges a path by its extension, and the copy has none.
+    with path.open("rb") as handle:
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        try:
+            for sheet in workbook.worksheets:
+                for row in sheet.iter_rows(values_only=True):
+                    values = [str(value) for value in row if value not in (None, "")]
+                    if values and not out.add("\t".join(values)):
+                        return out.text()
+        finally:
+            workbook.close()
     return out.text()
 
 
