@@ -5,6 +5,9 @@
 - `documents:attachment_download` → `AttachmentDownloadView` (attachment pk): the file, scope-checked.
 - `documents:attachment_list` → `AttachmentListView` (document pk): the `_attachments.html` partial (htmx polling).
 
+All four are in `urlpatterns` at the end of this module: documents/urls.py adds them with
+`urlpatterns += views_attachments.urlpatterns`.
+
 The document page includes the partial with `{% include "documents/partials/_attachments.html" %}` and the context
 of `attachments.attachment_panel(user=request.user, document=document)`.
 
@@ -26,6 +29,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -176,3 +180,15 @@ class AttachmentNewVersionView(_UploadBase):
         return attachments.attachment_new_version(
             actor=request.user, attachment=attachment, uploaded_file=uploaded_file
         )
+
+
+# Relative to the documents/ prefix: documents/urls.py adds them with `urlpatterns += views_attachments.urlpatterns`
+# (inside `app_name = "documents"`), so the names above stay in one place.
+urlpatterns = [
+    path("<int:pk>/attachments/", AttachmentListView.as_view(), name="attachment_list"),
+    path("<int:pk>/attachments/add/", AttachmentUploadView.as_view(), name="attachment_upload"),
+    path("attachments/<int:pk>/", AttachmentDownloadView.as_view(), name="attachment_download"),
+    path(
+        "attachments/<int:pk>/new-version/", AttachmentNewVersionView.as_view(), name="attachment_new_version"
+    ),
+]

@@ -133,14 +133,7 @@ def _stand_in_patterns():
     documents = (
         [
             path("<int:pk>/", lambda request, pk: HttpResponse(f"document {pk}"), name="document_detail"),
-            path("<int:pk>/attachments/", v.AttachmentListView.as_view(), name="attachment_list"),
-            path("<int:pk>/attachments/add/", v.AttachmentUploadView.as_view(), name="attachment_upload"),
-            path("attachments/<int:pk>/", v.AttachmentDownloadView.as_view(), name="attachment_download"),
-            path(
-                "attachments/<int:pk>/new-version/",
-                v.AttachmentNewVersionView.as_view(),
-                name="attachment_new_version",
-            ),
+            *v.urlpatterns,
         ],
         "documents",
     )
