@@ -37,6 +37,16 @@ MEMBERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """The error messages are asserted in English; the UI shows them in the user's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+
 def state_context(**overrides) -> dict:
     values = {
         "system": "state",
