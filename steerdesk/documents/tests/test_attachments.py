@@ -564,3 +564,13 @@ def test_panel_is_404_outside_scope(stored, users, client_for):
         .status_code
         == 404
     )
+
+
+def test_malformed_multipart_body_is_a_client_error(media, users, doc, client_for):
+    response = client_for(users.owner).post(
+        reverse("documents:attachment_upload", args=[doc.pk]),
+        data=b"--not-the-boundary\r\ngarbage",
+        content_type="multipart/form-data; boundary=",
+    )
+    assert 400 <= response.status_code < 500
+    assert Attachment.objects.count() == 0
