@@ -65,7 +65,7 @@ format: install
 
 messages: install
 	mkdir -p steerdesk/locale
-	cd steerdesk && ../$(STEERDESK) makemessages -l vi --no-obsolete --ignore=static --ignore=tests
+	$(STEERDESK) makemessages -l vi --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore='*/tests/*'
 	$(STEERDESK) compilemessages --ignore=.venv
 
 demo: install

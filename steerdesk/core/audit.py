@@ -8,11 +8,29 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext
 
 from .middleware import current_request_id
 from .models import AuditEntry
 
-AUDIT_EXCLUDE = {"id", "created_at", "updated_at", "created_by", "updated_by", "version", "unit_path", "path"}
+# Derived or internal columns: not what a user changed.
+AUDIT_EXCLUDE = {
+    "id",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "version",
+    "unit_path",
+    "path",
+    "name_sort_key",
+    "search_tokens",
+    "number_key",
+    "storage_name",
+    "sha256",
+    "password",
+    "last_login",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -87,6 +105,8 @@ def labelled_changes(model: type[models.Model], changes: dict[str, Any]) -> list
         old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
         if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
             old, new = _display_date(old), _display_date(new)
+        elif isinstance(field, models.BooleanField):
+            old, new = (None if v is None else (gettext("Yes") if v else gettext("No")) for v in (old, new))
         out.append({"field": label, "old": choices.get(old, old), "new": choices.get(new, new)})
     return out
 
@@ -101,7 +121,9 @@ def _display_date(value: Any) -> Any:
     return value
 
 
-def audit_history_of(groups: list[tuple[type[models.Model], list[Any]]], *, limit: int = 100) -> list[dict[str, Any]]:
+def audit_history_of(
+    groups: list[tuple[type[models.Model], list[Any]]], *, limit: int = 100
+) -> list[dict[str, Any]]:
     """Audit entries of several objects, newest first, in one query: `groups` is `[(Model, [pk, …]), …]`.
 
     Each row is `{"entry", "changes"}` with labels resolved on the entry's own model.
