@@ -13,6 +13,7 @@ def api_for(db):
 
     def make(user=None):
         client = APIClient()
+        client.cookies["steerdesk_language"] = "en"  # messages are asserted in English
         if user is not None:
             client.force_login(user)
         return client

@@ -8,6 +8,16 @@ from steerdesk.orgs.models import Membership
 from steerdesk.orgs.tests.factories import MembershipFactory, PersonFactory
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages built outside a request (services, importer, CLI) are asserted in English; pages still render
+    in the language the middleware picks (Vietnamese by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def person_a(tree):
     """A person whose home unit is district A."""

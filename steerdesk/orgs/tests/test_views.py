@@ -128,7 +128,7 @@ def test_a_stale_version_reshows_the_form_with_the_conflict(client_for, tree, us
     assert c.post(url, data).status_code == 302
     response = c.post(url, {**data, "name": "Xã B"})
     assert response.status_code == 400
-    assert "Someone else changed this record" in response.content.decode()
+    assert "Người khác đã thay đổi dữ liệu này" in response.content.decode()  # shown in Vietnamese
     assert OrgUnit.objects.get(pk=tree.commune_a1.pk).name == "Xã A"
 
 
@@ -147,7 +147,7 @@ def test_admin_moves_a_unit_within_their_scope(client_for, tree, users):
 def test_deactivate_with_active_children_shows_the_reason(client_for, tree, users):
     c = client_for(users.admin)
     response = c.post(reverse("orgs:unit_deactivate", args=[tree.district_a.pk]), {"version": 1})
-    assert response.status_code == 400 and "child units" in response.content.decode()
+    assert response.status_code == 400 and "các đơn vị cấp dưới" in response.content.decode()
 
 
 # --- committees, people, memberships ------------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_a_second_head_reshows_the_committee_page_with_the_error(client_for, tre
         reverse("orgs:membership_appoint", args=[tree.committee_a.pk]), {"person": other.pk, "role": "head"}
     )
     assert response.status_code == 400
-    assert "already has a current head" in response.content.decode()
+    assert "đã có Trưởng ban đương nhiệm" in response.content.decode()
 
 
 def test_end_and_replace_a_membership(client_for, tree, users, membership):
