@@ -272,7 +272,9 @@ def _email_settings(url: str) -> dict:
             "EMAIL_USE_SSL": parts.scheme == "smtps",
             "EMAIL_USE_TLS": parts.scheme == "submission",
         }
-    raise ImproperlyConfigured(f"EMAIL_URL scheme must be console, locmem, smtp, smtps or submission: {url!r}")
+    raise ImproperlyConfigured(
+        f"EMAIL_URL scheme must be console, locmem, smtp, smtps or submission: {url!r}"
+    )
 
 
 globals().update(_email_settings(EMAIL_URL))

@@ -5,7 +5,9 @@ import shutil
 
 import pytest
 
-pytestmark = pytest.mark.skipif(os.environ.get("CI", "").lower() != "true", reason="only CI promises these tools")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CI", "").lower() != "true", reason="only CI promises these tools"
+)
 
 
 def test_debian_chromium_is_installed_for_the_browser_journeys():

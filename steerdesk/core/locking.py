@@ -31,7 +31,12 @@ def instance_create(*, actor, instance: models.Model) -> models.Model:
         instance.updated_by = actor
     instance.full_clean()
     instance.save()
-    audit_record(actor=actor, instance=instance, action="create", changes={k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "")})
+    audit_record(
+        actor=actor,
+        instance=instance,
+        action="create",
+        changes={k: [None, v] for k, v in snapshot(instance).items() if v not in (None, "")},
+    )
     return instance
 
 
@@ -53,7 +58,10 @@ def instance_update(
     instance.full_clean()
     after = snapshot(instance, list(data))
     changes = diff(before, after)
-    values = {model._meta.get_field(name).attname: getattr(instance, model._meta.get_field(name).attname) for name in data}
+    values = {
+        model._meta.get_field(name).attname: getattr(instance, model._meta.get_field(name).attname)
+        for name in data
+    }
     now = timezone.now()
     updated = model._base_manager.filter(pk=instance.pk, version=expected_version).update(
         **values,

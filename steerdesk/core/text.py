@@ -144,7 +144,9 @@ def _primary_and_tones(text: str) -> tuple[str, str]:
                 letters.append(chr(0x41 + _LETTER_RANK["đ"]))
             else:
                 # A foreign letter (é, ç, ñ…): sort it as its base letter.
-                stripped = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+                stripped = "".join(
+                    c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
+                )
                 for c in stripped:
                     if c in _LETTER_RANK:
                         letters.append(chr(0x41 + _LETTER_RANK[c]))

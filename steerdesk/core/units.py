@@ -49,7 +49,9 @@ def breadcrumb(user, unit) -> list[dict]:
         return []
     OrgUnit = apps.get_model("orgs", "OrgUnit")
     paths = unit.ancestor_paths + [unit.path]
-    units = {u.path: u for u in OrgUnit.objects.filter(path__in=paths).only("id", "name", "short_name", "path")}
+    units = {
+        u.path: u for u in OrgUnit.objects.filter(path__in=paths).only("id", "name", "short_name", "path")
+    }
     scope = scope_paths(user)
     crumbs = []
     for path in paths:

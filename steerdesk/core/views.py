@@ -79,7 +79,9 @@ class UnitSwitchView(LoginRequiredMixin, View):
             raise Http404
         request.session[units.SESSION_KEY] = unit.pk
         target = request.POST.get("next") or "/"
-        if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, {request.get_host()}, require_https=request.is_secure()
+        ):
             target = "/"
         return HttpResponseRedirect(target)
 

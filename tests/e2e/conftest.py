@@ -46,9 +46,11 @@ def page(browser, live_server):
     page.csp_errors = []
     page.on(
         "console",
-        lambda msg: page.csp_errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            page.csp_errors.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
     )
     page.set_default_timeout(15000)
     yield page

@@ -236,8 +236,17 @@ def test_no_url_answers_500_to_empty_or_garbage_input(own_objects, users, client
     """Every page and endpoint, with the user's own objects: empty and nonsense bodies get a clear 4xx (or the
     page again with form errors), never a server error."""
     client = client_for(getattr(users, who))
-    garbage = {"name": "x" * 5000, "version": "abc", "start_date": "31/02/2026", "role": "king", "unit": "-1",
-               "person": "9999999", "parent": "abc", "full_name": "", "file": "not a file"}
+    garbage = {
+        "name": "x" * 5000,
+        "version": "abc",
+        "start_date": "31/02/2026",
+        "role": "king",
+        "unit": "-1",
+        "person": "9999999",
+        "parent": "abc",
+        "full_name": "",
+        "file": "not a file",
+    }
     for path, name, _has_params in concrete_urls(own_objects):
         if name in ("accounts:logout",):
             continue

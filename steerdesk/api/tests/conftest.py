@@ -34,4 +34,3 @@ def rows(tree):
         membership_a=MembershipFactory(committee=tree.committee_a, person=person_a, role="member"),
         membership_b=MembershipFactory(committee=tree.committee_b, person=person_b, role="member"),
     )
-

@@ -71,7 +71,10 @@ def test_history_shows_dates_the_vietnamese_way():
 
     committee = CommitteeFactory(name="Ban A")
     instance_update(
-        actor=None, instance=committee, expected_version=1, data={"established_on": datetime.date(2021, 5, 20)}
+        actor=None,
+        instance=committee,
+        expected_version=1,
+        data={"established_on": datetime.date(2021, 5, 20)},
     )
     rows = audit_history(instance=committee)
     assert rows[0]["changes"][0]["new"] == "20/05/2021"

@@ -58,7 +58,9 @@ def test_addressed_rows_are_visible_to_the_addressee(tree, users):
 def test_restricted_rows_are_hidden(tree, users, monkeypatch):
     from django.db.models import Q
 
-    monkeypatch.setattr(Committee, "scope_restricted_q", classmethod(lambda cls, user: Q(name__contains="Lạc")), raising=False)
+    monkeypatch.setattr(
+        Committee, "scope_restricted_q", classmethod(lambda cls, user: Q(name__contains="Lạc")), raising=False
+    )
     assert tree.committee_a not in Committee.objects.for_user(users.owner)
 
 

@@ -3,7 +3,15 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from steerdesk.core.text import fold, name_sort_key, nfc, split_name, tokens, tone_canonical, full_name_sort_key
+from steerdesk.core.text import (
+    fold,
+    full_name_sort_key,
+    name_sort_key,
+    nfc,
+    split_name,
+    tokens,
+    tone_canonical,
+)
 
 VIET_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
 TONED = "àảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
@@ -43,7 +51,15 @@ def test_it_splits_names_family_middle_given():
 def test_names_sort_by_given_then_middle_then_family():
     names = ["Trần Văn Bình", "Lê Thị An", "Phạm Đức", "Nguyễn Dũng", "Vũ Ăn", "Đỗ Anh", "Lê Văn An"]
     ordered = sorted(names, key=full_name_sort_key)
-    assert ordered == ["Lê Thị An", "Lê Văn An", "Đỗ Anh", "Vũ Ăn", "Trần Văn Bình", "Nguyễn Dũng", "Phạm Đức"]
+    assert ordered == [
+        "Lê Thị An",
+        "Lê Văn An",
+        "Đỗ Anh",
+        "Vũ Ăn",
+        "Trần Văn Bình",
+        "Nguyễn Dũng",
+        "Phạm Đức",
+    ]
 
 
 def test_tones_only_break_ties_in_the_standard_order():

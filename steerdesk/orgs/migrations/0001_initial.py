@@ -2,13 +2,13 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import steerdesk.core.models
 from django.conf import settings
 from django.db import migrations, models
 
+import steerdesk.core.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,106 +17,394 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=100, verbose_name='short name')),
-                ('code', models.CharField(blank=True, help_text='Abbreviation used in document numbers, e.g. UBND, BCĐ.', max_length=30, verbose_name='code')),
-                ('kind', models.CharField(choices=[('central', 'Central body'), ('ministry', 'Ministry'), ('corporation', 'Corporation'), ('company', 'Company'), ('department', 'Department'), ('province', 'Province'), ('district', 'District'), ('commune', 'Commune'), ('party_bloc', 'Party bloc'), ('party_committee', 'Party committee'), ('agency', 'Agency'), ('other', 'Other')], default='other', max_length=20, verbose_name='kind')),
-                ('path', steerdesk.core.models.PathField(db_index=True, editable=False, max_length=255, unique=True, verbose_name='path')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='depth')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='orgs.orgunit', verbose_name='parent unit')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                ("short_name", models.CharField(blank=True, max_length=100, verbose_name="short name")),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="Abbreviation used in document numbers, e.g. UBND, BCĐ.",
+                        max_length=30,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("central", "Central body"),
+                            ("ministry", "Ministry"),
+                            ("corporation", "Corporation"),
+                            ("company", "Company"),
+                            ("department", "Department"),
+                            ("province", "Province"),
+                            ("district", "District"),
+                            ("commune", "Commune"),
+                            ("party_bloc", "Party bloc"),
+                            ("party_committee", "Party committee"),
+                            ("agency", "Agency"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "path",
+                    steerdesk.core.models.PathField(
+                        db_index=True, editable=False, max_length=255, unique=True, verbose_name="path"
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False, verbose_name="depth")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="orgs.orgunit",
+                        verbose_name="parent unit",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'unit',
-                'verbose_name_plural': 'units',
-                'ordering': ['path'],
+                "verbose_name": "unit",
+                "verbose_name_plural": "units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Committee',
+            name="Committee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('unit_path', steerdesk.core.models.PathField(db_index=True, editable=False, max_length=255, verbose_name='unit path')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=100, verbose_name='short name')),
-                ('code', models.CharField(blank=True, help_text='e.g. BCĐ, used in document numbers.', max_length=30, verbose_name='code')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('established_by_ref', models.CharField(blank=True, help_text='e.g. Quyết định số 12/QĐ-UBND', max_length=255, verbose_name='established by (decision)')),
-                ('established_on', models.DateField(blank=True, null=True, verbose_name='established on')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='committees', to='orgs.orgunit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "unit_path",
+                    steerdesk.core.models.PathField(
+                        db_index=True, editable=False, max_length=255, verbose_name="unit path"
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                ("short_name", models.CharField(blank=True, max_length=100, verbose_name="short name")),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. BCĐ, used in document numbers.",
+                        max_length=30,
+                        verbose_name="code",
+                    ),
+                ),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "established_by_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Quyết định số 12/QĐ-UBND",
+                        max_length=255,
+                        verbose_name="established by (decision)",
+                    ),
+                ),
+                ("established_on", models.DateField(blank=True, null=True, verbose_name="established on")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="committees",
+                        to="orgs.orgunit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'committee',
-                'verbose_name_plural': 'committees',
-                'ordering': ['unit_path', 'name'],
+                "verbose_name": "committee",
+                "verbose_name_plural": "committees",
+                "ordering": ["unit_path", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('unit_path', steerdesk.core.models.PathField(db_index=True, editable=False, max_length=255, verbose_name='unit path')),
-                ('full_name', models.CharField(max_length=200, verbose_name='full name')),
-                ('family_name', models.CharField(blank=True, max_length=100, verbose_name='family name')),
-                ('middle_name', models.CharField(blank=True, max_length=100, verbose_name='middle name')),
-                ('given_name', models.CharField(max_length=100, verbose_name='given name')),
-                ('name_sort_key', steerdesk.core.models.CollationCField(db_index=True, editable=False, max_length=400)),
-                ('title', models.CharField(blank=True, help_text='e.g. Phó Chủ tịch UBND tỉnh', max_length=255, verbose_name='job title')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('home_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='people', to='orgs.orgunit', verbose_name='home unit')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "unit_path",
+                    steerdesk.core.models.PathField(
+                        db_index=True, editable=False, max_length=255, verbose_name="unit path"
+                    ),
+                ),
+                ("full_name", models.CharField(max_length=200, verbose_name="full name")),
+                ("family_name", models.CharField(blank=True, max_length=100, verbose_name="family name")),
+                ("middle_name", models.CharField(blank=True, max_length=100, verbose_name="middle name")),
+                ("given_name", models.CharField(max_length=100, verbose_name="given name")),
+                (
+                    "name_sort_key",
+                    steerdesk.core.models.CollationCField(db_index=True, editable=False, max_length=400),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Phó Chủ tịch UBND tỉnh",
+                        max_length=255,
+                        verbose_name="job title",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "home_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="people",
+                        to="orgs.orgunit",
+                        verbose_name="home unit",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'person',
-                'verbose_name_plural': 'people',
-                'ordering': ['name_sort_key', 'id'],
+                "verbose_name": "person",
+                "verbose_name_plural": "people",
+                "ordering": ["name_sort_key", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('unit_path', steerdesk.core.models.PathField(db_index=True, editable=False, max_length=255, verbose_name='unit path')),
-                ('role', models.CharField(choices=[('head', 'Head'), ('standing_deputy', 'Standing deputy head'), ('deputy', 'Deputy head'), ('member', 'Member'), ('secretariat', 'Secretariat'), ('standing_agency', 'Standing agency'), ('experts', 'Expert group'), ('collaborators', 'Collaborator group')], max_length=20, verbose_name='position or group')),
-                ('duty', models.CharField(blank=True, help_text='What the person does in the committee, if specific.', max_length=255, verbose_name='duty')),
-                ('start_date', models.DateField(default=django.utils.timezone.localdate, verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('decision_ref', models.CharField(blank=True, help_text='e.g. Quyết định số 45/QĐ-BCĐ', max_length=255, verbose_name='appointing decision')),
-                ('end_reason', models.CharField(blank=True, max_length=255, verbose_name='reason for ending')),
-                ('committee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='orgs.committee', verbose_name='committee')),
-                ('created_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('updated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='orgs.person', verbose_name='person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                ("version", models.PositiveIntegerField(default=1, editable=False, verbose_name="version")),
+                (
+                    "unit_path",
+                    steerdesk.core.models.PathField(
+                        db_index=True, editable=False, max_length=255, verbose_name="unit path"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("head", "Head"),
+                            ("standing_deputy", "Standing deputy head"),
+                            ("deputy", "Deputy head"),
+                            ("member", "Member"),
+                            ("secretariat", "Secretariat"),
+                            ("standing_agency", "Standing agency"),
+                            ("experts", "Expert group"),
+                            ("collaborators", "Collaborator group"),
+                        ],
+                        max_length=20,
+                        verbose_name="position or group",
+                    ),
+                ),
+                (
+                    "duty",
+                    models.CharField(
+                        blank=True,
+                        help_text="What the person does in the committee, if specific.",
+                        max_length=255,
+                        verbose_name="duty",
+                    ),
+                ),
+                (
+                    "start_date",
+                    models.DateField(default=django.utils.timezone.localdate, verbose_name="start date"),
+                ),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                (
+                    "decision_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Quyết định số 45/QĐ-BCĐ",
+                        max_length=255,
+                        verbose_name="appointing decision",
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(blank=True, max_length=255, verbose_name="reason for ending"),
+                ),
+                (
+                    "committee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="orgs.committee",
+                        verbose_name="committee",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="updated by",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="orgs.person",
+                        verbose_name="person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['committee', 'role', 'person__name_sort_key'],
-                'indexes': [models.Index(fields=['committee', 'end_date'], name='orgs_membership_current_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('end_date__isnull', True), ('role', 'head')), fields=('committee',), name='orgs_one_current_head_per_committee', violation_error_message='This committee already has a current head.'), models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('committee', 'person', 'role'), name='orgs_membership_current_unique', violation_error_message='This person already holds this position in the committee.'), models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='orgs_membership_end_after_start', violation_error_message='The end date cannot be before the start date.')],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["committee", "role", "person__name_sort_key"],
+                "indexes": [
+                    models.Index(fields=["committee", "end_date"], name="orgs_membership_current_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("end_date__isnull", True), ("role", "head")),
+                        fields=("committee",),
+                        name="orgs_one_current_head_per_committee",
+                        violation_error_message="This committee already has a current head.",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("end_date__isnull", True)),
+                        fields=("committee", "person", "role"),
+                        name="orgs_membership_current_unique",
+                        violation_error_message="This person already holds this position in the committee.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("end_date__isnull", True),
+                            ("end_date__gte", models.F("start_date")),
+                            _connector="OR",
+                        ),
+                        name="orgs_membership_end_after_start",
+                        violation_error_message="The end date cannot be before the start date.",
+                    ),
+                ],
             },
         ),
     ]
