@@ -8,6 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("steerdesk.accounts.urls")),
     path("orgs/", include("steerdesk.orgs.urls")),
+    path("documents/", include("steerdesk.documents.urls")),
     path("api/v1/", include("steerdesk.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("steerdesk.core.urls")),

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from steerdesk.accounts.models import RoleGrant, User
 from steerdesk.accounts.tests.factories import RoleGrantFactory, UserFactory
+from steerdesk.documents.models import Attachment, Document, DocumentType, Reference, Register
 from steerdesk.orgs.models import Committee, Membership, OrgUnit, Person
 from steerdesk.orgs.tests.factories import CommitteeFactory, MembershipFactory, OrgUnitFactory, PersonFactory
 
@@ -61,6 +62,18 @@ NAME_MODELS = [
     ("orgs:membership", Membership),
     ("accounts:user", User),
     ("accounts:grant", RoleGrant),
+    ("documents:attachment_list", Document),
+    ("documents:attachment_upload", Document),
+    ("documents:attachment", Attachment),
+    ("documents:reference_add", Document),
+    ("documents:reference", Reference),
+    ("documents:register", Register),
+    ("documents:type", DocumentType),
+    ("documents:document", Document),
+    ("api:documenttype", DocumentType),
+    ("api:document", Document),
+    ("api:register", Register),
+    ("api:reference", Reference),
     ("api:unit", OrgUnit),
     ("api:committee", Committee),
     ("api:person", Person),
@@ -137,8 +150,46 @@ def world(tree, users):
         Membership: membership,
         User: b_user,
         RoleGrant: grant,
+        **_documents_of(b, users.superuser, MARKER),
     }
     return objects
+
+
+def _documents_of(unit, actor, label):
+    """A register, an issued document referring to a received one, and a file, in `unit` (documents app)."""
+    from steerdesk.documents import services
+
+    services.document_types_ensure()
+    doc_type = DocumentType.objects.get(name="Kế hoạch")
+    outgoing = services.register_create(actor=actor, unit=unit, name=f"Sổ đi {label}", direction="outgoing")
+    incoming = services.register_create(actor=actor, unit=unit, name=f"Sổ đến {label}", direction="incoming")
+    received = services.document_register_incoming(
+        actor=actor,
+        register=incoming,
+        doc_type=doc_type,
+        number_text="35-NQ/TW",
+        summary=f"Nhận {label}",
+        issuer_name=f"Ban {label}",
+    )
+    document = services.document_create_draft(
+        actor=actor, register=outgoing, doc_type=doc_type, summary=f"Kế hoạch {label}"
+    )
+    reference = services.reference_add(actor=actor, source=document, target=received, kind="implements")
+    attachment = Attachment.objects.create(
+        document=document,
+        original_name=f"{label}.pdf",
+        storage_name=f"attachments/x/{unit.pk}-{label}",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+    )
+    return {
+        Register: outgoing,
+        Document: document,
+        Reference: reference,
+        Attachment: attachment,
+        DocumentType: doc_type,
+    }
 
 
 def concrete_urls(objects):
@@ -228,6 +279,7 @@ def own_objects(tree, users):
         Membership: membership,
         User: users.member,
         RoleGrant: users.member.grants.get(),
+        **_documents_of(tree.district_a, users.superuser, "Lạc Sơn"),
     }
 
 
