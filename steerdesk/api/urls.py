@@ -5,6 +5,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from steerdesk.accounts.api import MeView, TokenIssueView
+from steerdesk.documents.api import DocumentTypeViewSet, DocumentViewSet, ReferenceViewSet, RegisterViewSet
 from steerdesk.orgs.api import CommitteeViewSet, MembershipViewSet, PersonViewSet, UnitViewSet
 
 from .views import SchemaView, SwaggerUIView
@@ -24,6 +25,10 @@ router.register("units", UnitViewSet, basename="unit")
 router.register("committees", CommitteeViewSet, basename="committee")
 router.register("people", PersonViewSet, basename="person")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("document-types", DocumentTypeViewSet, basename="documenttype")
+router.register("registers", RegisterViewSet, basename="register")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("document-references", ReferenceViewSet, basename="reference")
 
 api_patterns = [
     path("me/", MeView.as_view(), name="me"),

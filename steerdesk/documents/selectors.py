@@ -93,11 +93,9 @@ def _date_q(lookup: str, value) -> Q:
     )
 
 
-def document_list(*, user, filters: DocumentFilters | None = None) -> QuerySet[Document]:
-    """Documents the user may see, filtered (register, direction, type, status, year, date range, unit
-    subtree), with what a register table shows in one query."""
-    f = filters or DocumentFilters()
-    qs = Document.objects.for_user(user).select_related("doc_type", "register", "unit")
+def apply_document_filters(qs: QuerySet[Document], f: DocumentFilters) -> QuerySet[Document]:
+    """Narrow a scoped document queryset by the filters (register, direction, type, status, year, date range,
+    unit subtree)."""
     if f.register is not None:
         qs = qs.filter(register=f.register)
     if f.direction:
@@ -114,6 +112,15 @@ def document_list(*, user, filters: DocumentFilters | None = None) -> QuerySet[D
         qs = qs.filter(_date_q("lte", f.date_to))
     if f.unit is not None:
         qs = qs.in_subtree(f.unit.path)
+    return qs
+
+
+def document_list(*, user, filters: DocumentFilters | None = None) -> QuerySet[Document]:
+    """Documents the user may see, filtered, with what a register table shows in one query."""
+    f = filters or DocumentFilters()
+    qs = apply_document_filters(
+        Document.objects.for_user(user).select_related("doc_type", "register", "unit"), f
+    )
     if f.register is not None and f.register.direction == Register.Direction.INCOMING:
         return qs.order_by("-incoming_date", "-incoming_number", "-id")
     return qs.order_by("-issued_at", "-number", "-id")

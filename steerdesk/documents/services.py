@@ -8,7 +8,6 @@ Decree 30/2020/NĐ-CP (State documents) and Guidance 36-HD/VPTW (Party documents
 from __future__ import annotations
 
 import datetime
-import importlib.util
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +23,7 @@ from steerdesk.core.scope import Role, has_role, role_at, scope_paths, user_gran
 from steerdesk.core.text import nfc, nfc_keep_lines
 from steerdesk.orgs.models import OrgUnit
 
-from . import numbering
+from . import numbering, search
 from .models import Document, DocumentType, NumberCounter, Recipient, Reference, Register, Routing
 
 # ---------------------------------------------------------------------------------------------------------
@@ -58,13 +57,7 @@ def _unknown(fields: dict, allowed: Iterable[str]) -> None:
 
 
 def _index(document: Document) -> None:
-    """Refresh the document's search tokens (D3's `search.index_document`), inside the caller's transaction.
-
-    TEMPORARY guard until documents/search.py lands: skipped while the module does not exist."""
-    if importlib.util.find_spec("steerdesk.documents.search") is None:
-        return
-    from . import search
-
+    """Refresh the document's search tokens (`search.index_document`), inside the caller's transaction."""
     search.index_document(document)
 
 
