@@ -817,3 +817,56 @@ def routing_link_task(*, actor, routing: Routing, task_id: int) -> Routing:
         )
         routing.task_id = task_id
     return routing
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Import of an existing register
+
+
+def documents_import(*, actor, register: Register, rows: list[dict[str, Any]]) -> list[Document]:
+    """Load already-numbered documents of an existing register (the `import_documents` command), all in one
+    transaction. Each row: doc_type, number_text, signing_date, summary, and signer_name/external_recipients
+    (outgoing) or issuer_name/incoming_number/incoming_date (incoming). Outgoing numbers are parsed and
+    checked unique per period and series; the register's counters move up so new issues continue after them.
+    Admins of the register's unit."""
+    require_role(
+        actor, register.unit_path, Role.ADMIN, _("Only an administrator of the unit can import registers.")
+    )
+    outgoing = register.direction == Register.Direction.OUTGOING
+    created = []
+    top: dict[tuple[str, str], int] = {}
+    with transaction.atomic():
+        for row in rows:
+            data = _clean(dict(row), MULTILINE)
+            doc = Document(
+                unit=register.unit,
+                unit_path=register.unit_path,
+                register=register,
+                direction=register.direction,
+                number_key=numbering.normalize_number(data["number_text"]),
+                **data,
+            )
+            if outgoing:
+                doc.status = Document.Status.ISSUED
+                doc.number = int(numbering.parse_number(doc.number_text).number)
+                doc.period_key = _period_key(register, doc.signing_date)
+                doc.series_key = series_key_for(register, doc.doc_type, secret=False)
+                doc.issuer_name = doc.issuer_name or register.unit.name
+                key = (doc.period_key, doc.series_key)
+                top[key] = max(top.get(key, 0), doc.number)
+            else:
+                doc.status = Document.Status.HANDLED
+                doc.period_key = str(doc.incoming_date.year)
+                doc.series_key = "incoming"
+                key = (doc.period_key, "incoming")
+                top[key] = max(top.get(key, 0), doc.incoming_number)
+            instance_create(actor=actor, instance=doc)
+            _index(doc)
+            created.append(doc)
+        for (period, series), number in top.items():
+            counter, _created = NumberCounter.objects.select_for_update().get_or_create(
+                register=register, period_key=period, series_key=series
+            )
+            if counter.last_number < number:
+                NumberCounter.objects.filter(pk=counter.pk).update(last_number=number)
+    return created
