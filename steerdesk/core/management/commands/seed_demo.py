@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from steerdesk.core.management.demo import DEMO_PASSWORD, DemoBuilder, demo_superuser
+from steerdesk.documents.demo import seed_documents
 from steerdesk.orgs.models import OrgUnit
 
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         builder = DemoBuilder(log=self.stdout.write if verbose else None)
         try:
             builder.build(actor)
+            seed_documents(actor)
         except (ValidationError, PermissionDenied) as exc:  # the transaction rolled back: nothing was written
             raise CommandError(f"Demo data not created: {exc}") from exc
         c = builder.counts
