@@ -121,7 +121,8 @@ def document_list(*, user, filters: DocumentFilters | None = None) -> QuerySet[D
     qs = apply_document_filters(
         Document.objects.for_user(user).select_related("doc_type", "register", "unit"), f
     )
-    if f.register is not None and f.register.direction == Register.Direction.INCOMING:
+    incoming = f.register.direction if f.register is not None else f.direction
+    if incoming == Register.Direction.INCOMING:
         return qs.order_by("-incoming_date", "-incoming_number", "-id")
     return qs.order_by("-issued_at", "-number", "-id")
 

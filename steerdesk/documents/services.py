@@ -376,11 +376,18 @@ def _set_recipients(actor, document: Document, units) -> None:
         ]
     )
     if current != set(wanted):
+        names = dict(OrgUnit.objects.filter(pk__in=current | set(wanted)).values_list("pk", "name"))
+        # Plain text on both sides: the history shows it as "old → new".
         audit_record(
             actor=actor,
             instance=document,
             action="update",
-            changes={"recipients": [sorted(current), sorted(wanted)]},
+            changes={
+                "recipients": [
+                    ", ".join(sorted(names[pk] for pk in current)) or None,
+                    ", ".join(sorted(names[pk] for pk in wanted)) or None,
+                ]
+            },
         )
 
 
@@ -536,13 +543,15 @@ def document_issue(*, actor, document: Document, expected_version: int | None = 
                 "status": Document.Status.ISSUED,
                 "number": number,
                 "number_text": text,
-                "number_key": numbering.normalize_number(text),
-                "period_key": period,
-                "series_key": series,
                 "issued_at": now,
                 "signing_date": document.signing_date or today,
             },
         )
+        # Derived keys (lookup key, period and series of the counter) are not audited: the number says it all.
+        keys = {"number_key": numbering.normalize_number(text), "period_key": period, "series_key": series}
+        Document.objects.filter(pk=document.pk).update(**keys)
+        for name, value in keys.items():
+            setattr(document, name, value)
         for recipient in document.recipients.select_related("unit").filter(incoming__isnull=True):
             _deliver(document, recipient, today)
         _index(document)

@@ -237,3 +237,15 @@ def test_query_counts_do_not_grow_with_rows(
         assert client.get(url).status_code == 200
     assert len(large) <= len(small) + 1, [q["sql"] for q in large.captured_queries]
     assert len(large) < 45
+
+
+def test_the_history_shows_recipient_changes(client_for, users, tree, registers, doc_types):
+    doc = services.document_create_draft(
+        actor=users.owner,
+        register=registers.out,
+        doc_type=doc_types.kh,
+        summary="Gửi xã",
+        recipients=[tree.commune_a1],
+    )
+    body = client_for(users.owner).get(doc.get_absolute_url()).content.decode()
+    assert "Xã Vũ Bình" in body
