@@ -229,7 +229,9 @@ def install_engine_index(conn) -> None:
             if fresh:
                 cursor.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
         elif conn.vendor == "postgresql":
-            cursor.execute(PG_INDEX_SQL)
+            cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [PG_INDEX])
+            if cursor.fetchone() is None:
+                cursor.execute(PG_INDEX_SQL)
 
 
 def uninstall_engine_index(conn) -> None:
@@ -245,8 +247,8 @@ def uninstall_engine_index(conn) -> None:
 def rebuild_engine_index(conn=None) -> None:
     """SQLite: rebuild the FTS5 index from the column (PostgreSQL's expression index needs nothing)."""
     conn = conn or connection
-    install_engine_index(conn)
     if conn.vendor == "sqlite":
+        install_engine_index(conn)
         with conn.cursor() as cursor:
             cursor.execute("INSERT INTO documents_fts(documents_fts) VALUES ('rebuild')")
 
