@@ -1,11 +1,9 @@
-"""URLs of the documents app (namespace "documents"). The attachment views (D4) and the search page (D3) live in
-their own modules and are included here so every name stays under `documents:`."""
-
-import importlib.util
+"""URLs of the documents app (namespace "documents"). The attachment views (views_attachments) and the search
+page (views_search) live in their own modules and are included here so every name stays under `documents:`."""
 
 from django.urls import path
 
-from . import views, views_attachments
+from . import views, views_attachments, views_search
 
 app_name = "documents"
 
@@ -29,13 +27,6 @@ urlpatterns = [
     path("<int:pk>/handled/", views.DocumentHandledView.as_view(), name="document_handled"),
     path("<int:pk>/references/add/", views.ReferenceAddView.as_view(), name="reference_add"),
     path("references/<int:pk>/remove/", views.ReferenceRemoveView.as_view(), name="reference_remove"),
+    *views_attachments.urlpatterns,
+    *views_search.urlpatterns,
 ]
-urlpatterns += views_attachments.urlpatterns
-
-# TEMPORARY until D3's views_search.py lands: `documents:search` shows the document list so the navigation works.
-if importlib.util.find_spec("steerdesk.documents.views_search") is None:
-    urlpatterns.append(path("search/", views.DocumentListView.as_view(), name="search"))
-else:
-    from . import views_search
-
-    urlpatterns += views_search.urlpatterns
