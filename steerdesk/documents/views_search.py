@@ -43,11 +43,11 @@ class DocumentSearchForm(forms.Form):
         help_text=_("Diacritics are optional: “hoa binh” also finds “Hòa Bình”."),
     )
     doc_type = forms.ModelChoiceField(
-        label=_("Type"), queryset=DocumentType.objects.order_by("name"), required=False
+        label=_("Type"), queryset=DocumentType.objects.order_by("name"), required=False, empty_label="—"
     )
     issuer = forms.CharField(label=_("Issuing body"), required=False, max_length=255)
     year = forms.IntegerField(label=_("Year"), min_value=1945, max_value=2100, required=False)
-    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False)
+    unit = UnitChoiceField(label=_("Unit"), queryset=OrgUnit.objects.none(), required=False, empty_label="—")
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", "—"), *Document.Status.choices], required=False
     )

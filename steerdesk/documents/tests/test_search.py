@@ -393,7 +393,17 @@ def test_a_nul_byte_is_stripped(tree, users):
 
 
 @hsettings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
-@given(query=st.text(max_size=200))
+@given(
+    query=st.one_of(
+        st.text(max_size=200),
+        st.lists(
+            st.sampled_from(
+                'kế hoạch Hòa Bình hoà binh ĐẢNG ủy dang 35 NQ/TW 12/qđ-ubnd Số: năm 2026 - " * : ( NEAR OR'.split()
+            ),
+            max_size=6,
+        ).map(" ".join),
+    )
+)
 def test_arbitrary_text_never_raises_and_matches_the_brute_force(tree, users, query):
     corpus = _corpus_once(tree)
     assert found(users.owner, query) == brute_force(users.owner, query, corpus)
