@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from .middleware import current_request_id
@@ -103,12 +104,27 @@ def labelled_changes(model: type[models.Model], changes: dict[str, Any]) -> list
         label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
         choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
         old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
-        if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        if isinstance(field, models.DateTimeField):
+            old, new = _display_datetime(old), _display_datetime(new)
+        elif isinstance(field, models.DateField):
             old, new = _display_date(old), _display_date(new)
         elif isinstance(field, models.BooleanField):
             old, new = (None if v is None else (gettext("Yes") if v else gettext("No")) for v in (old, new))
         out.append({"field": label, "old": choices.get(old, old), "new": choices.get(new, new)})
     return out
+
+
+def _display_datetime(value: Any) -> Any:
+    """An ISO timestamp as dd/mm/yyyy HH:MM in the local time zone; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%d/%m/%Y %H:%M")
+    return value
 
 
 def _display_date(value: Any) -> Any:

@@ -78,3 +78,9 @@ def test_history_shows_dates_the_vietnamese_way():
     )
     rows = audit_history(instance=committee)
     assert rows[0]["changes"][0]["new"] == "20/05/2021"
+
+
+def test_history_shows_timestamps_in_local_time():
+    from steerdesk.core.audit import _display_datetime
+
+    assert _display_datetime("2026-11-23T17:30:00+00:00") == "24/11/2026 00:30"

@@ -1,6 +1,7 @@
 """factory-boy factories for units, committees, people and memberships (built through the services' rules)."""
 
 import factory
+from django.db import transaction
 
 from steerdesk.core.text import name_sort_key, split_name
 from steerdesk.orgs.models import PATH_STEP, Committee, Membership, OrgUnit, Person
@@ -19,10 +20,11 @@ class OrgUnitFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         parent = kwargs.get("parent")
-        if not kwargs.get("path"):
-            kwargs["path"] = _next_child_path(parent)
-        kwargs["depth"] = len(kwargs["path"]) // PATH_STEP - 1
-        return super()._create(model_class, *args, **kwargs)
+        with transaction.atomic():  # _next_child_path locks the parent (PostgreSQL needs a transaction)
+            if not kwargs.get("path"):
+                kwargs["path"] = _next_child_path(parent)
+            kwargs["depth"] = len(kwargs["path"]) // PATH_STEP - 1
+            return super()._create(model_class, *args, **kwargs)
 
 
 class CommitteeFactory(factory.django.DjangoModelFactory):
