@@ -1,6 +1,7 @@
 """`seed_demo --scale small` and `demo_logins`: the three families, full rosters, scope, idempotence."""
 
 import io
+import re
 import time
 
 import pytest
@@ -39,9 +40,9 @@ def children(name):
     return set(OrgUnit.objects.filter(parent__name=name).values_list("name", flat=True))
 
 
-def test_it_runs_within_twenty_seconds(demo):
-    assert demo["elapsed"] < 20, demo["output"]
-    assert "Demo data created" in demo["output"]
+def test_it_reports_what_it_created_and_how_long_it_took(demo):
+    # The time is reported, not asserted (no timed unit tests): about 5–10 s on SQLite.
+    assert re.search(r"Demo data created in \d+(\.\d+)? s: \d+ units", demo["output"]), demo["output"]
 
 
 def test_it_creates_the_ministry_corporation_province_and_party_bloc(demo, db):
