@@ -305,6 +305,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a field called "kind": give each choice set its own readable name.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "steerdesk.orgs.models.OrgUnit.Kind",
+        "ReferenceKindEnum": "steerdesk.documents.models.Reference.Kind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

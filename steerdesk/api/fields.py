@@ -33,3 +33,16 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         queryset = super().get_queryset()
         request = self.context.get("request")
         return queryset.for_user(getattr(request, "user", None))
+
+
+def version_field():
+    """The `version` every PUT/PATCH and state-changing action must send back (optimistic locking)."""
+    from .base import VERSION_HELP
+
+    return serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
+
+
+class VersionSerializer(serializers.Serializer):
+    """A body with only the version: actions such as deactivate, sign or issue."""
+
+    version = version_field()

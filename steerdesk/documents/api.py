@@ -18,13 +18,12 @@ from rest_framework.response import Response
 from steerdesk.accounts.models import User
 from steerdesk.api.authentication import API_AUTHENTICATION
 from steerdesk.api.base import (
-    VERSION_HELP,
     ScopedCreateMixin,
     ScopedDestroyMixin,
     ScopedUpdateMixin,
     ScopedViewSet,
 )
-from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField
+from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField, VersionSerializer, version_field
 from steerdesk.core.scope import Role, has_role
 from steerdesk.orgs.models import Committee, OrgUnit
 
@@ -143,10 +142,6 @@ class ReferenceSerializer(serializers.ModelSerializer):
 # Input serializers
 
 
-def _version_field():
-    return serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
-
-
 class RegisterUpdateSerializer(serializers.Serializer):
     name = NFCCharField(max_length=255)
     system = serializers.ChoiceField(choices=Register.System.choices, required=False)
@@ -158,7 +153,7 @@ class RegisterUpdateSerializer(serializers.Serializer):
         queryset=Committee.objects.all(), required=False, allow_null=True
     )
     is_active = serializers.BooleanField(required=False)
-    version = _version_field()
+    version = version_field()
 
 
 class RegisterCreateSerializer(RegisterUpdateSerializer):
@@ -200,7 +195,7 @@ class DraftCreateSerializer(_DocumentFields):
 
 class DraftUpdateSerializer(DraftCreateSerializer):
     register = None
-    version = _version_field()
+    version = version_field()
 
 
 class IncomingCreateSerializer(_DocumentFields):
@@ -213,7 +208,7 @@ class IncomingCreateSerializer(_DocumentFields):
 
 class IncomingUpdateSerializer(IncomingCreateSerializer):
     register = None
-    version = _version_field()
+    version = version_field()
 
 
 class SignSerializer(serializers.Serializer):
@@ -224,11 +219,7 @@ class SignSerializer(serializers.Serializer):
     )
     signing_date = serializers.DateField(required=False, allow_null=True)
     place = NFCCharField(max_length=100, required=False, allow_blank=True)
-    version = _version_field()
-
-
-class VersionSerializer(serializers.Serializer):
-    version = _version_field()
+    version = version_field()
 
 
 class RouteSerializer(serializers.Serializer):

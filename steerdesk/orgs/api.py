@@ -14,8 +14,8 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
-from steerdesk.api.base import VERSION_HELP, ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet
-from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField
+from steerdesk.api.base import ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet
+from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField, VersionSerializer, version_field
 from steerdesk.core.scope import Role
 from steerdesk.core.text import fold, tokens
 
@@ -131,16 +131,12 @@ class MembershipSerializer(serializers.ModelSerializer):
 # Input serializers: only these fields are ever read from a request body
 
 
-def _version_field():
-    return serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
-
-
 class UnitUpdateSerializer(serializers.Serializer):
     name = NFCCharField(max_length=255)
     short_name = NFCCharField(max_length=100, required=False, allow_blank=True)
     code = NFCCharField(max_length=30, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=OrgUnit.Kind.choices)
-    version = _version_field()
+    version = version_field()
 
 
 class UnitCreateSerializer(serializers.Serializer):
@@ -155,11 +151,7 @@ class UnitCreateSerializer(serializers.Serializer):
 
 class UnitMoveSerializer(serializers.Serializer):
     parent = ScopedPrimaryKeyRelatedField(queryset=OrgUnit.objects.all(), help_text="The new parent unit.")
-    version = _version_field()
-
-
-class VersionSerializer(serializers.Serializer):
-    version = _version_field()
+    version = version_field()
 
 
 class CommitteeUpdateSerializer(serializers.Serializer):
@@ -170,7 +162,7 @@ class CommitteeUpdateSerializer(serializers.Serializer):
     established_by_ref = NFCCharField(max_length=255, required=False, allow_blank=True)
     established_on = serializers.DateField(required=False, allow_null=True)
     is_active = serializers.BooleanField(required=False)
-    version = _version_field()
+    version = version_field()
 
 
 class CommitteeCreateSerializer(serializers.Serializer):
@@ -208,7 +200,7 @@ class PersonUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = NFCCharField(max_length=30, required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
-    version = _version_field()
+    version = version_field()
 
 
 class PersonCreateSerializer(PersonUpdateSerializer):
@@ -228,7 +220,7 @@ class MembershipCreateSerializer(serializers.Serializer):
 class MembershipEndSerializer(serializers.Serializer):
     end_date = serializers.DateField(required=False, help_text="Today when left out.")
     reason = NFCCharField(max_length=255, required=False, allow_blank=True)
-    version = _version_field()
+    version = version_field()
 
 
 class MembershipReplaceSerializer(serializers.Serializer):
@@ -240,7 +232,7 @@ class MembershipReplaceSerializer(serializers.Serializer):
         max_length=255, required=False, allow_blank=True, help_text="The current decision when left out."
     )
     reason = NFCCharField(max_length=255, required=False, allow_blank=True)
-    version = _version_field()
+    version = version_field()
 
 
 # ---------------------------------------------------------------------------------------------------------
