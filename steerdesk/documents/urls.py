@@ -3,7 +3,7 @@ page (views_search) live in their own modules and are included here so every nam
 
 from django.urls import path
 
-from . import views, views_attachments, views_search
+from . import views, views_attachments, views_generation, views_search
 
 app_name = "documents"
 
@@ -29,4 +29,5 @@ urlpatterns = [
     path("references/<int:pk>/remove/", views.ReferenceRemoveView.as_view(), name="reference_remove"),
     *views_attachments.urlpatterns,
     *views_search.urlpatterns,
+    *views_generation.urlpatterns,
 ]

@@ -23,7 +23,7 @@ from steerdesk.core.locking import ConflictError
 from steerdesk.core.scope import Role, has_role, user_grants
 from steerdesk.orgs.models import OrgUnit
 
-from . import forms, numbering, selectors, services
+from . import forms, numbering, selectors, services, views_generation
 from .models import Document, DocumentType, Reference, Register
 
 PAGE_SIZE = 50
@@ -505,6 +505,7 @@ class DocumentDetailView(LoginRequiredMixin, View):
             ):
                 context["route_form"] = forms.RouteForm(user=request.user, document=document)
         context.update(_attachments_context(request, document))
+        context.update(views_generation.document_generation_context(request, document))
         return render(request, "documents/document_detail.html", context)
 
 

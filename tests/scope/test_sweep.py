@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from steerdesk.accounts.models import RoleGrant, User
 from steerdesk.accounts.tests.factories import RoleGrantFactory, UserFactory
-from steerdesk.documents.models import Attachment, Document, DocumentType, Reference, Register
+from steerdesk.documents.models import Attachment, Document, DocumentType, DocxTemplate, Reference, Register
 from steerdesk.orgs.models import Committee, Membership, OrgUnit, Person
 from steerdesk.orgs.tests.factories import CommitteeFactory, MembershipFactory, OrgUnitFactory, PersonFactory
 
@@ -69,6 +69,7 @@ NAME_MODELS = [
     ("documents:reference", Reference),
     ("documents:register", Register),
     ("documents:type", DocumentType),
+    ("documents:docx_template", DocxTemplate),
     ("documents:document", Document),
     ("api:documenttype", DocumentType),
     ("api:document", Document),
@@ -183,7 +184,12 @@ def _documents_of(unit, actor, label):
         size=1,
         sha256="0" * 64,
     )
+    # Templates are global (superusers only): everyone else gets 404 on their pages.
+    docx_template = DocxTemplate.objects.create(
+        name=f"Mẫu {label}", kind="decision", original_name="mau.docx", content=b"PK", size=2, sha256="0" * 64
+    )
     return {
+        DocxTemplate: docx_template,
         Register: outgoing,
         Document: document,
         Reference: reference,
