@@ -233,7 +233,7 @@ def seed_documents(actor) -> int:
         commune_plan = s.issue(
             vubinh_out,
             "Kế hoạch",
-            "Kế hoạch tuyên truyền, đấu tranh phản bác quan điểm sai trái trên không gian mạng tại xã Vũ Bình",
+            "Kế hoạch học tập, quán triệt Nghị quyết số 35-NQ/TW tại xã Vũ Bình",
             "commune",
             recipients=[lacson],
             place="Vũ Bình",
