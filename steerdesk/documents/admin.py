@@ -29,7 +29,15 @@ class NumberCounterAdmin(admin.ModelAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
-    list_display = ("number_text", "summary", "unit", "direction", "status", "signing_date", "incoming_number")
+    list_display = (
+        "number_text",
+        "summary",
+        "unit",
+        "direction",
+        "status",
+        "signing_date",
+        "incoming_number",
+    )
     list_filter = ("direction", "status", "confidentiality")
     search_fields = ("number_text", "number_key", "summary")
     readonly_fields = (

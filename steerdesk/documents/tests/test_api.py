@@ -74,7 +74,10 @@ def test_draft_sign_issue_through_the_api_ignores_mass_assignment(api_for, users
     )
     assert response.status_code == 200, response.content
     version = response.json()["version"]
-    assert client.post(f"/api/v1/documents/{pk}/issue/", {"version": version - 1}, format="json").status_code == 409
+    assert (
+        client.post(f"/api/v1/documents/{pk}/issue/", {"version": version - 1}, format="json").status_code
+        == 409
+    )
     assert client.post(f"/api/v1/documents/{pk}/issue/", {}, format="json").status_code == 400
     with freeze(datetime.date(2026, 5, 1)):
         response = client.post(f"/api/v1/documents/{pk}/issue/", {"version": version}, format="json")
@@ -96,10 +99,17 @@ def test_update_needs_the_version_and_refuses_stale_ones(api_for, users, registe
 
 
 def test_viewers_get_403_on_writes(api_for, users, registers, doc_types):
-    doc = services.document_create_draft(actor=users.owner, register=registers.out, doc_type=doc_types.kh, summary="x")
+    doc = services.document_create_draft(
+        actor=users.owner, register=registers.out, doc_type=doc_types.kh, summary="x"
+    )
     client = api_for(users.viewer)
     assert client.get(f"/api/v1/documents/{doc.pk}/").status_code == 200
-    assert client.patch(f"/api/v1/documents/{doc.pk}/", {"summary": "y", "version": 1}, format="json").status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/documents/{doc.pk}/", {"summary": "y", "version": 1}, format="json"
+        ).status_code
+        == 403
+    )
     assert (
         client.post(
             "/api/v1/documents/",
@@ -167,7 +177,12 @@ def test_search_answers_without_errors_and_stays_in_scope(api_for, users, regist
 
 
 def test_registers_api_needs_admins(api_for, users, tree):
-    payload = {"unit": tree.district_a.pk, "name": "Sổ đi Ban Chỉ đạo", "direction": "outgoing", "issuer_code": "BCĐ"}
+    payload = {
+        "unit": tree.district_a.pk,
+        "name": "Sổ đi Ban Chỉ đạo",
+        "direction": "outgoing",
+        "issuer_code": "BCĐ",
+    }
     assert api_for(users.owner).post("/api/v1/registers/", payload, format="json").status_code == 403
     response = api_for(users.admin).post("/api/v1/registers/", payload, format="json")
     assert response.status_code == 201, response.content

@@ -46,7 +46,6 @@ def _english_messages():
         yield
 
 
-
 def state_context(**overrides) -> dict:
     values = {
         "system": "state",

@@ -256,7 +256,9 @@ def test_ocr_reads_a_scanned_pdf(users, doc, django_capture_on_commit_callbacks,
     assert found_share(OCR_TEXT, attachment.extracted_text) >= 0.9, attachment.extracted_text
 
 
-@pytest.mark.skipif(os.environ.get("CI", "").lower() != "true", reason="only CI promises that OCR is installed")
+@pytest.mark.skipif(
+    os.environ.get("CI", "").lower() != "true", reason="only CI promises that OCR is installed"
+)
 def test_ci_has_ocr_installed_so_the_ocr_tests_really_run():
     assert tasks.ocr_available(), ".ci/run must install tesseract-ocr and tesseract-ocr-vie"
     assert shutil.which("pdftoppm"), ".ci/run must install poppler-utils"
