@@ -101,7 +101,12 @@ def labelled_changes(model: type[models.Model], changes: dict[str, Any]) -> list
             field = model._meta.get_field(name)
         except Exception:  # a field that no longer exists (or a pseudo-field such as grant_role): raw name
             field = None
-        label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else name
+        if field is not None and hasattr(field, "verbose_name"):
+            label = str(field.verbose_name)
+        elif field is not None and field.is_relation:  # a reverse relation: the related rows' plural name
+            label = str(field.related_model._meta.verbose_name_plural)
+        else:
+            label = name
         choices = dict(field.flatchoices) if field is not None and getattr(field, "choices", None) else {}
         old, new = (list(values) + [None, None])[:2] if isinstance(values, list) else (None, values)
         if isinstance(field, models.DateTimeField):

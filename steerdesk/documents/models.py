@@ -304,6 +304,8 @@ class Recipient(models.Model):
     scope_path_field = "unit_path"
 
     class Meta:
+        verbose_name = _("recipient")
+        verbose_name_plural = _("recipients")
         constraints = [
             models.UniqueConstraint(fields=["document", "unit"], name="documents_recipient_unique")
         ]
@@ -340,6 +342,8 @@ class Routing(BaseModel):
     task_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
+        verbose_name = _("routing")
+        verbose_name_plural = _("routings")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -370,6 +374,8 @@ class Reference(BaseModel):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
 
     class Meta:
+        verbose_name = _("reference")
+        verbose_name_plural = _("references")
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="documents_reference_unique"),
             models.CheckConstraint(

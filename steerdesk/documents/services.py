@@ -787,7 +787,7 @@ def reference_add(*, actor, source: Document, target: Document, kind: str) -> Re
             actor=actor,
             instance=source,
             action="update",
-            changes={"references": [None, f"{reference.get_kind_display()} {target}"]},
+            changes={"references_out": [None, f"{reference.get_kind_display()} {target}"]},
         )
     return reference
 
@@ -801,7 +801,7 @@ def reference_remove(*, actor, reference: Reference) -> None:
             actor=actor,
             instance=source,
             action="update",
-            changes={"references": [f"{reference.get_kind_display()} {reference.target}", None]},
+            changes={"references_out": [f"{reference.get_kind_display()} {reference.target}", None]},
         )
         reference.delete()
 

@@ -84,3 +84,14 @@ def test_history_shows_timestamps_in_local_time():
     from steerdesk.core.audit import _display_datetime
 
     assert _display_datetime("2026-11-23T17:30:00+00:00") == "24/11/2026 00:30"
+
+
+def test_history_labels_reverse_relations_with_the_related_models_name():
+    from django.utils import translation
+
+    from steerdesk.core.audit import labelled_changes
+    from steerdesk.documents.models import Document
+
+    with translation.override("vi"):
+        rows = labelled_changes(Document, {"references_out": [None, "x"], "recipients": [None, "y"]})
+    assert [r["field"] for r in rows] == ["văn bản liên quan", "nơi nhận"]
