@@ -406,12 +406,6 @@ def date_line(place: str, d: date) -> str:
     return f"{place}, {line}" if place else line[:1].upper() + line[1:]
 
 
-def party_date_line(place: str, d: date) -> str:
-    """Party documents (Guidance 36-HD/VPTW) write the place-and-date line with the same words and the same
-    leading-zero rule as State documents; kept as a name of its own so templates say which system they mean."""
-    return date_line(place, d)
-
-
 PERIOD_YEAR = "year"
 PERIOD_TERM = "term"
 
