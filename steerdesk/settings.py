@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "steerdesk.accounts",
     "steerdesk.orgs",
     "steerdesk.documents",
+    "steerdesk.work",
     "steerdesk.api",
 ]
 

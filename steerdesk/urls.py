@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("steerdesk.accounts.urls")),
     path("orgs/", include("steerdesk.orgs.urls")),
     path("documents/", include("steerdesk.documents.urls")),
+    path("work/", include("steerdesk.work.urls")),
     path("api/v1/", include("steerdesk.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("steerdesk.core.urls")),

@@ -67,6 +67,8 @@ class ScopedModel(BaseModel):
     Subclasses may declare:
     - `scope_addressed`: names of reverse relations to rows that carry an addressee's `unit_path`
       (a document's recipients, a task's assignees); the row is visible to those addressees too.
+    - `scope_extra_path_fields`: other path columns of the row itself whose subtree also sees it (an
+      assignment is seen by its assignee unit and by the unit that assigned the task).
     - `scope_restricted_q(user)`: a classmethod returning a Q of rows to hide from this user.
     """
 
@@ -76,6 +78,7 @@ class ScopedModel(BaseModel):
 
     scope_path_field = "unit_path"
     scope_addressed: tuple[str, ...] = ()
+    scope_extra_path_fields: tuple[str, ...] = ()
 
     class Meta:
         abstract = True

@@ -105,6 +105,8 @@ class ScopedQuerySet(models.QuerySet):
         if not paths:
             return self.none()
         q = subtree_q(model.scope_path_field, paths)
+        for field in getattr(model, "scope_extra_path_fields", ()):
+            q |= subtree_q(field, paths)
         for relation in getattr(model, "scope_addressed", ()):
             rel = model._meta.get_field(relation)
             related = rel.related_model
