@@ -445,6 +445,9 @@ class DigestSent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "date"], name="work_digest_once_per_day")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.date}"
+
 
 class CalendarFeed(models.Model):
     """A secret ICS feed URL of a user (their work) or of a unit (its assignments); revocable.

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.http import Http404
+from django.urls import path
+
+
+def _placeholder(request, *args, **kwargs):  # replaced by the real views (work in progress)
+    raise Http404
+
 
 app_name = "work"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("plans/<int:pk>/", _placeholder, name="plan_detail"),
+    path("tasks/<int:pk>/", _placeholder, name="task_detail"),
+    path("assignments/<int:pk>/", _placeholder, name="assignment_detail"),
+]

@@ -1,0 +1,137 @@
+"""In-app notifications: who hears about an assignment, a progress report, a deadline.
+
+Called by the services after their transaction commits (`transaction.on_commit`), so a rolled-back action
+notifies nobody. Each text is written in the recipient's own language; users who turned in-app notifications
+off in their preferences get none. A cascade to 700 units writes its notifications in a few bulk queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from steerdesk.core.scope import Role
+
+from .models import Assignment, Notification, ProgressReport, WorkPreference
+
+WRITER_ROLES = (Role.SECRETARY, Role.ADMIN)
+
+
+def _muted(user_ids: Iterable[int]) -> set[int]:
+    return set(
+        WorkPreference.objects.filter(user_id__in=list(user_ids), in_app=False).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def notify(*, user_texts: dict[int, list[tuple[str, str, str]]]) -> int:
+    """Write notifications: `{user_id: [(kind, text, url), …]}`, skipping muted users. Returns how many."""
+    muted = _muted(user_texts)
+    rows = [
+        Notification(user_id=user_id, kind=kind, text=text[:500], url=url)
+        for user_id, items in user_texts.items()
+        if user_id not in muted
+        for kind, text, url in items
+    ]
+    Notification.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def _unit_writers(unit_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Users holding a secretary or admin grant directly on each unit: `{unit_id: {user_id}}`."""
+    from steerdesk.accounts.models import RoleGrant
+
+    out: dict[int, set[int]] = defaultdict(set)
+    grants = RoleGrant.objects.filter(unit_id__in=list(unit_ids), role__in=WRITER_ROLES, user__is_active=True)
+    for unit_id, user_id in grants.values_list("unit_id", "user_id"):
+        out[unit_id].add(user_id)
+    return out
+
+
+def _languages(user_ids: Iterable[int]) -> dict[int, str]:
+    User = get_user_model()
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "language"))
+
+
+def _render(user_ids_items: dict[int, list], render) -> dict[int, list[tuple[str, str, str]]]:
+    """Render each user's items in that user's language: `render(item) -> (kind, text, url)`."""
+    languages = _languages(user_ids_items)
+    out = {}
+    for user_id, items in user_ids_items.items():
+        with translation.override(languages.get(user_id) or "vi"):
+            out[user_id] = [render(item) for item in items]
+    return out
+
+
+def notify_assigned(*, assignment_ids: list[int]) -> int:
+    """Tell the assignee units' secretaries (and the people named responsible) about new assignments."""
+    from steerdesk.accounts.models import User
+
+    assignments = list(
+        Assignment.objects.filter(pk__in=assignment_ids).select_related("task", "task__unit", "unit")
+    )
+    if not assignments:
+        return 0
+    writers = _unit_writers({a.unit_id for a in assignments})
+    responsible = defaultdict(set)
+    through = Assignment.responsible.through
+    person_users = dict(
+        User.objects.filter(person__isnull=False)
+        .filter(person_id__in=through.objects.filter(assignment_id__in=assignment_ids).values("person_id"))
+        .values_list("person_id", "pk")
+    )
+    for assignment_id, person_id in through.objects.filter(assignment_id__in=assignment_ids).values_list(
+        "assignment_id", "person_id"
+    ):
+        if person_id in person_users:
+            responsible[assignment_id].add(person_users[person_id])
+    per_user: dict[int, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        for user_id in writers.get(a.unit_id, set()) | responsible.get(a.pk, set()):
+            if user_id != a.created_by_id:
+                per_user[user_id].append(a)
+
+    def render(a: Assignment):
+        text = _("%(unit)s assigned you a task: %(title)s") % {
+            "unit": a.task.unit.short_name or a.task.unit.name,
+            "title": a.task.title,
+        }
+        return Notification.Kind.ASSIGNED, text, a.get_absolute_url()
+
+    return notify(user_texts=_render(per_user, render))
+
+
+def notify_reported(*, report_id: int) -> int:
+    """Tell the assigning unit's secretaries that an assignee reported progress (or finished)."""
+    report = (
+        ProgressReport.objects.filter(pk=report_id)
+        .select_related("assignment", "assignment__task", "assignment__unit")
+        .first()
+    )
+    if report is None:
+        return 0
+    a = report.assignment
+    users = {
+        u for u in _unit_writers([a.task.unit_id]).get(a.task.unit_id, set()) if u != report.created_by_id
+    }
+
+    def render(_item):
+        values = {"unit": a.unit.short_name or a.unit.name, "title": a.task.title, "percent": report.percent}
+        if report.status == "done":
+            return Notification.Kind.DONE, _("%(unit)s finished: %(title)s") % values, a.get_absolute_url()
+        text = _("%(unit)s reported %(percent)s%% on: %(title)s") % values
+        return Notification.Kind.REPORTED, text, a.get_absolute_url()
+
+    return notify(user_texts=_render({u: [None] for u in users}, render))
+
+
+def unread_count(user) -> int:
+    """The number shown on the bell in the header."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
