@@ -200,6 +200,13 @@ class RouteForm(NFCForm):
     to_user = forms.ModelChoiceField(label=_("To person"), queryset=User.objects.none(), required=False)
     instruction = forms.CharField(label=_("Instruction"), required=False, widget=_textarea(3))
     deadline = date_field(_("Handling deadline"))
+    deadline_working_days = forms.IntegerField(
+        label=_("Or: handling time in working days"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text=_("Counted from today, skipping weekends and public holidays (Decree 30/2020)."),
+    )
 
     def __init__(self, *args, user, document: Document, **kwargs):
         super().__init__(*args, **kwargs)
@@ -212,6 +219,8 @@ class RouteForm(NFCForm):
         data = super().clean()
         if not data.get("to_unit") and not data.get("to_user"):
             raise forms.ValidationError(_("Route the document to a person or a unit."))
+        if data.get("deadline") and data.get("deadline_working_days"):
+            self.add_error("deadline_working_days", _("Give either a deadline or a number of working days."))
         return data
 
 

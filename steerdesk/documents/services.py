@@ -22,6 +22,7 @@ from steerdesk.core.locking import instance_create, instance_update
 from steerdesk.core.scope import Role, has_role, role_at, scope_paths, user_grants
 from steerdesk.core.text import nfc, nfc_keep_lines
 from steerdesk.orgs.models import OrgUnit
+from steerdesk.work.workdays import add_working_days
 
 from . import numbering, search
 from .models import Document, DocumentType, NumberCounter, Recipient, Reference, Register, Routing
@@ -677,10 +678,14 @@ def document_route(
     to_user=None,
     instruction: str = "",
     deadline: datetime.date | None = None,
+    deadline_working_days: int | None = None,
 ) -> Routing:
     """Route an incoming document to a unit and/or a person with an instruction (bút phê) and an optional
     handling deadline (Decree 30/2020 Art. 22); the document becomes "routed". Secretaries of its unit; the
-    target unit must be in the actor's scope, the person must work in or above the document's unit."""
+    target unit must be in the actor's scope, the person must work in or above the document's unit.
+
+    The deadline may be given as a handling time in working days instead (Decree 30/2020 counts them): it is
+    then that many working days after today (`work.workdays`: weekends, public holidays, day swaps)."""
     require_role(actor, document.unit_path, Role.SECRETARY)
     if document.direction != Document.Direction.INCOMING:
         raise ValidationError(_("Only incoming documents are routed."))
@@ -694,6 +699,14 @@ def document_route(
         forget_grants(to_user)
         if role_at(to_user, document.unit_path) is None and not _routing_user_path(to_user, document):
             raise ValidationError({"to_user": _("This person does not work in the document's unit.")})
+    if deadline_working_days is not None:
+        if deadline is not None:
+            raise ValidationError(
+                {"deadline_working_days": _("Give either a deadline or a number of working days.")}
+            )
+        if deadline_working_days < 1:
+            raise ValidationError({"deadline_working_days": _("Give at least one working day.")})
+        deadline = add_working_days(_today(), deadline_working_days)
     if deadline is not None and deadline < (document.incoming_date or _today()):
         raise ValidationError({"deadline": _("The deadline cannot be before the document was received.")})
     unit_path = (

@@ -1,6 +1,8 @@
 from django.http import Http404
 from django.urls import path
 
+from . import views_workdays
+
 
 def _placeholder(request, *args, **kwargs):  # replaced by the real views (work in progress)
     raise Http404
@@ -12,4 +14,5 @@ urlpatterns: list = [
     path("plans/<int:pk>/", _placeholder, name="plan_detail"),
     path("tasks/<int:pk>/", _placeholder, name="task_detail"),
     path("assignments/<int:pk>/", _placeholder, name="assignment_detail"),
+    *views_workdays.urlpatterns,
 ]
