@@ -400,3 +400,25 @@ def test_a_routing_takes_a_deadline_or_working_days_not_both(client_for, users, 
             deadline=D(2026, 2, 27),
             deadline_working_days=5,
         )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Django admin
+
+
+@pytest.mark.django_db
+def test_the_admin_adds_overrides_through_the_service_and_shows_work_models_read_only(client_for, users):
+    client = client_for(users.superuser)
+    response = client.post(
+        "/admin/work/workdayoverride/add/",
+        {"date": "2026-02-14", "is_working_day": "on", "note": "Làm bù"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = WorkdayOverride.objects.get()
+    assert AuditEntry.objects.filter(object_id=str(row.pk), action="create", actor=users.superuser).exists()
+    assert client.get("/admin/work/workdayoverride/").status_code == 200
+    assert client.get("/admin/work/task/").status_code == 200
+    assert client.get("/admin/work/task/add/").status_code == 403
+    response = client.post(f"/admin/work/workdayoverride/{row.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not WorkdayOverride.objects.exists()
+    assert AuditEntry.objects.filter(object_id=str(row.pk), action="delete").exists()
