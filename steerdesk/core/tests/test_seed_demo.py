@@ -49,16 +49,20 @@ def test_it_creates_the_ministry_corporation_province_and_party_bloc(demo, db):
     roots = {u.name: u for u in OrgUnit.objects.filter(parent__isnull=True)}
     assert set(roots) == {
         "Bộ Công Thương",
-        "Tập đoàn Điện lực Việt Nam",
         "Tỉnh Hòa Bình",
         "Đảng bộ Khối các cơ quan Trung ương",
     }
     assert (roots["Bộ Công Thương"].code, roots["Bộ Công Thương"].kind) == ("BCT", "ministry")
     assert {"Vụ Pháp chế", "Văn phòng Bộ", "Vụ Tổ chức cán bộ"} <= children("Bộ Công Thương")
-    assert roots["Tập đoàn Điện lực Việt Nam"].code == "EVN"
+    # The corporations are below the ministry, so its committee can assign work to "every corporation".
+    evn = unit("Tập đoàn Điện lực Việt Nam")
+    assert (evn.code, evn.parent) == ("EVN", roots["Bộ Công Thương"])
+    assert set(OrgUnit.objects.filter(parent=evn).values_list("code", flat=True)) == {"EVNNPC", "EVNNPT"}
     assert set(
-        OrgUnit.objects.filter(parent=roots["Tập đoàn Điện lực Việt Nam"]).values_list("code", flat=True)
-    ) == {"EVNNPC", "EVNNPT"}
+        OrgUnit.objects.filter(parent=roots["Bộ Công Thương"], kind="corporation").values_list(
+            "code", flat=True
+        )
+    ) == {"EVN", "PVN"}
     assert children("Tỉnh Hòa Bình") == {
         "Thành phố Hòa Bình",
         "Huyện Lạc Sơn",

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from steerdesk.core.management.demo import DEMO_PASSWORD, DemoBuilder, demo_superuser
 from steerdesk.documents.demo import seed_documents
 from steerdesk.orgs.models import OrgUnit
+from steerdesk.work.demo import seed_work
 
 
 class Command(BaseCommand):
@@ -58,6 +59,7 @@ class Command(BaseCommand):
         try:
             builder.build(actor)
             seed_documents(actor)
+            seed_work(actor)
         except (ValidationError, PermissionDenied) as exc:  # the transaction rolled back: nothing was written
             raise CommandError(f"Demo data not created: {exc}") from exc
         c = builder.counts
