@@ -317,6 +317,13 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+        # "status" and "role" have several choice sets: each needs its own name once one more appears
+        "MembershipRoleEnum": "steerdesk.orgs.models.Membership.Role",
+        "DocumentStatusEnum": "steerdesk.documents.models.Document.Status",
+        "WorkStatusEnum": "steerdesk.work.models.Status",
+        "PlanStatusEnum": "steerdesk.work.models.Plan.PlanStatus",
+        "AssignmentRoleEnum": "steerdesk.work.models.Assignment.Role",
+        "NotificationKindEnum": "steerdesk.work.models.Notification.Kind",
     "filters": {"request_id": {"()": "steerdesk.core.middleware.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},

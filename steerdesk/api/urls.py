@@ -7,6 +7,13 @@ from rest_framework.routers import DefaultRouter
 from steerdesk.accounts.api import MeView, TokenIssueView
 from steerdesk.documents.api import DocumentTypeViewSet, DocumentViewSet, ReferenceViewSet, RegisterViewSet
 from steerdesk.orgs.api import CommitteeViewSet, MembershipViewSet, PersonViewSet, UnitViewSet
+from steerdesk.work.api import (
+    AssignmentViewSet,
+    NotificationViewSet,
+    PlanViewSet,
+    RollupViewSet,
+    TaskViewSet,
+)
 
 from .views import SchemaView, SwaggerUIView
 
@@ -29,6 +36,11 @@ router.register("document-types", DocumentTypeViewSet, basename="documenttype")
 router.register("registers", RegisterViewSet, basename="register")
 router.register("documents", DocumentViewSet, basename="document")
 router.register("document-references", ReferenceViewSet, basename="reference")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("rollup", RollupViewSet, basename="rollup")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 api_patterns = [
     path("me/", MeView.as_view(), name="me"),
