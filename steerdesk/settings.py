@@ -314,22 +314,34 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------------------------
+# One line per record on stderr, carrying the request id (X-Request-ID) of the request being served.
+# STEERDESK_LOG_FORMAT: `json` (one JSON object per line: time, level, logger, message, request_id, plus any
+# extra fields and the traceback) or `text` (a readable line). Default: text when DEBUG=1, json otherwise.
+STEERDESK_LOG_FORMAT = os.environ.get("STEERDESK_LOG_FORMAT", "").strip().lower() or (
+    "text" if DEBUG else "json"
+)
+if STEERDESK_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"STEERDESK_LOG_FORMAT must be json or text, not {STEERDESK_LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-        # "status" and "role" have several choice sets: each needs its own name once one more appears
-        "MembershipRoleEnum": "steerdesk.orgs.models.Membership.Role",
-        "DocumentStatusEnum": "steerdesk.documents.models.Document.Status",
-        "WorkStatusEnum": "steerdesk.work.models.Status",
-        "PlanStatusEnum": "steerdesk.work.models.Plan.PlanStatus",
-        "AssignmentRoleEnum": "steerdesk.work.models.Assignment.Role",
-        "NotificationKindEnum": "steerdesk.work.models.Notification.Kind",
     "filters": {"request_id": {"()": "steerdesk.core.middleware.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+            "json_ensure_ascii": False,
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",  # stderr
+            "formatter": STEERDESK_LOG_FORMAT,
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"axes": {"level": "WARNING"}},

@@ -20,7 +20,11 @@ def current_request_id() -> str | None:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get() or "-"
+        # Django logs 4xx/5xx responses (django.request) after the middleware has returned: take the id from
+        # the request the record carries then.
+        record.request_id = (
+            _request_id.get() or getattr(getattr(record, "request", None), "request_id", None) or "-"
+        )
         return True
 
 
