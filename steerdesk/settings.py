@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "steerdesk.core.context_processors.steerdesk",
+                "steerdesk.work.context_processors.notifications",
             ],
         },
     },
@@ -280,9 +281,17 @@ def _email_settings(url: str) -> dict:
 
 globals().update(_email_settings(EMAIL_URL))
 DEFAULT_FROM_EMAIL = "steerdesk@localhost"
+# The site's public address: links in e-mails and calendar feeds, which are read outside any request.
+STEERDESK_BASE_URL = os.environ.get("STEERDESK_BASE_URL", "").strip() or "http://127.0.0.1:8000"
 
 # --- Background jobs ------------------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Local hour (0–23) at which `steerdesk worker` queues the daily reminder digest.
+STEERDESK_DIGEST_HOUR = env_int("STEERDESK_DIGEST_HOUR", 7)
+if not 0 <= STEERDESK_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured(
+        f"STEERDESK_DIGEST_HOUR must be an hour from 0 to 23, not {STEERDESK_DIGEST_HOUR}"
+    )
 
 # --- API ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

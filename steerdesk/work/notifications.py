@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -135,3 +137,40 @@ def unread_count(user) -> int:
     if not getattr(user, "is_authenticated", False):
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The notification pages and preferences (each user reaches only their own rows)
+
+
+def notification_list(*, user):
+    """The user's notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notification_get(*, user, pk) -> Notification:
+    """One of the user's own notifications; another user's (or a missing one) is 404 alike."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+    notification = Notification.objects.filter(user=user, pk=pk).first()
+    if notification is None:
+        raise Http404
+    return notification
+
+
+PREFERENCE_FIELDS = ("email_digest", "in_app", "due_soon_days")
+
+
+def preference_get(*, user) -> WorkPreference:
+    """The user's preferences; the defaults (unsaved) when they never changed them."""
+    return WorkPreference.objects.filter(user=user).first() or WorkPreference(user=user)
+
+
+def preference_update(*, actor, data: dict) -> WorkPreference:
+    """Save the actor's own preferences (`email_digest`, `in_app`, `due_soon_days`)."""
+    values = {name: data[name] for name in PREFERENCE_FIELDS if name in data}
+    with transaction.atomic():
+        preference, _created = WorkPreference.objects.update_or_create(user=actor, defaults=values)
+    return preference
