@@ -424,3 +424,105 @@ def assignments_with_reports(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
             "reports", queryset=ProgressReport.objects.order_by("-created_at", "-id"), to_attr="report_list"
         )
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reads of the pages (plan items, calendar, timeline, histories) — added with the work pages.
+
+
+def _item_key(task: Task) -> tuple:
+    """Natural order of plan item numbers: 1, 2, 2.1, 2.10, 10 (strings would put 10 before 2)."""
+    parts = []
+    for part in (task.item_number or "").replace("-", ".").split("."):
+        part = part.strip()
+        parts.append((0, int(part), "") if part.isdigit() else (1, 0, part))
+    return (not task.item_number, parts, task.pk)
+
+
+def plan_items(*, user, plan: Plan, today: datetime.date | None = None) -> list[Task]:
+    """The plan's tasks in item-number order, each with the roll-up of its whole cascade (every level):
+    `cascade_total`, `cascade_done`, `cascade_late`. One query."""
+    today = today or local_today()
+    tasks = list(
+        Task.objects.for_user(user)
+        .filter(plan=plan)
+        .select_related("unit")
+        .annotate(
+            cascade_total=Count("cascade_assignments", distinct=True),
+            cascade_done=Count(
+                "cascade_assignments",
+                filter=Q(cascade_assignments__status=Status.DONE),
+                distinct=True,
+            ),
+            cascade_late=Count(
+                "cascade_assignments", filter=overdue_q(today, "cascade_assignments__"), distinct=True
+            ),
+        )
+    )
+    return sorted(tasks, key=_item_key)
+
+
+def assignments_due_between(
+    *,
+    user,
+    unit: OrgUnit | None,
+    first: datetime.date,
+    last: datetime.date,
+    direction: str = "to",
+    subtree: bool = False,
+) -> QuerySet[Assignment]:
+    """Assignments of `unit` (as `assignment_list`) due from `first` to `last` inclusive: the month calendar."""
+    return assignment_list(user=user, unit=unit, direction=direction, subtree=subtree).filter(
+        due_date__gte=first, due_date__lte=last
+    )
+
+
+def timeline_tasks(
+    *, user, unit: OrgUnit | None = None, plan: Plan | None = None, limit: int = 200
+) -> list[Task]:
+    """Tasks with a due date for the timeline: a plan's, or those `unit` owns; open ones and the most recent."""
+    qs = task_list(user=user, unit=None if plan is not None else unit, plan=plan)
+    return list(qs.filter(due_date__isnull=False).order_by("due_date", "id")[:limit])
+
+
+def task_children(*, user, task: Task) -> QuerySet[Task]:
+    """Tasks split from the assignments of `task` (one level down) that the user may see."""
+    return (
+        Task.objects.for_user(user)
+        .filter(parent_assignment__task=task)
+        .select_related("unit", "parent_assignment__unit")
+        .order_by("unit_path", "id")
+    )
+
+
+def assignment_children(*, user, assignment: Assignment) -> QuerySet[Task]:
+    """Tasks the assignee split its assignment into."""
+    return (
+        Task.objects.for_user(user).filter(parent_assignment=assignment).select_related("unit").order_by("id")
+    )
+
+
+def task_history(*, task: Task) -> list[dict]:
+    """The task's audit entries with those of its assignments, newest first (one query for the entries)."""
+    from steerdesk.core.audit import audit_history_of
+
+    ids = list(Assignment.objects.filter(task=task).values_list("pk", flat=True))
+    return audit_history_of([(Task, [task.pk]), (Assignment, ids)])
+
+
+def assignment_history(*, assignment: Assignment) -> list[dict]:
+    """The assignment's audit entries with those of its progress reports, newest first."""
+    from steerdesk.core.audit import audit_history_of
+
+    ids = list(assignment.reports.values_list("pk", flat=True))
+    return audit_history_of([(Assignment, [assignment.pk]), (ProgressReport, ids)])
+
+
+def assignment_visible_ids(*, user, ids) -> set[int]:
+    """Which of `ids` are assignments the user may see (a bulk action on others is a 404)."""
+    return set(Assignment.objects.for_user(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
+
+
+def assignment_evidence(*, assignment: Assignment):
+    """Every evidence file of the assignment, oldest first (the report's and those added on their own)."""
+    return assignment.evidence.select_related("created_by").order_by("created_at", "id")
