@@ -227,7 +227,7 @@ def _rows(items: list[Assignment], today: datetime.date) -> list[dict]:
     return [
         {
             "unit": _unit_label(a.unit),
-            "owner": _unit_label(a.task.unit),
+            "owner": _unit_label(a.task.unit) if a.task.unit_id != a.unit_id else "",
             "title": a.task.title,
             "due": f"{a.due_date:%d/%m/%Y}",
             "when": _when(a, today),

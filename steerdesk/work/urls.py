@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_assignments, views_lists, views_tasks, views_workdays, views_xlsx
+from . import views, views_assignments, views_lists, views_notify, views_tasks, views_workdays, views_xlsx
 
 app_name = "work"
 
@@ -46,5 +46,6 @@ urlpatterns: list = [
     ),
     path("evidence/<int:pk>/", views_assignments.EvidenceDownloadView.as_view(), name="evidence_download"),
     *views_workdays.urlpatterns,
+    *views_notify.urlpatterns,
     *views_xlsx.urlpatterns,
 ]
