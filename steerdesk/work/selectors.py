@@ -395,12 +395,15 @@ def rollup(
 
 def task_rollup(*, user, task: Task, today: datetime.date | None = None) -> Rollup:
     """The roll-up of one task's cascade (its own assignments and every split below), per child unit of the
-    task's unit. Assignees outside the owner's subtree (rare: a cooperating unit elsewhere) get a row each."""
+    task's unit. Assignees outside the owner's subtree (rare: a cooperating unit elsewhere) get a row each when
+    the task's unit or a unit below it gave them the work: for a split task, the other branches of the root
+    task (the assigning unit's other assignees) are not this unit's business."""
     today = today or local_today()
     root = task.root_task or task
     base = rollup(user=user, unit=task.unit, root_task=root, today=today)
     outside = (
         Assignment.objects.filter(root_task=root)
+        .filter(task_unit_path__gte=task.unit_path, task_unit_path__lt=task.unit_path + PATH_END)
         .exclude(unit_path__gte=task.unit_path, unit_path__lt=task.unit_path + PATH_END)
         .values("unit")
         .annotate(**_count_annotations(today))

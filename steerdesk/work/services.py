@@ -357,9 +357,11 @@ def _assign(
             batch_size=500,
         )
     units_by_id = {u.pk: u for u in units}
+    root_task = task.root_task or task  # the audit snapshot reads it: set it, or each row fetches it
     for a in created:
         a.unit = units_by_id[a.unit_id]
         a.task = task
+        a.root_task = root_task
     _bulk_audit(
         actor=actor,
         model=Assignment,
