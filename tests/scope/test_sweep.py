@@ -3,22 +3,43 @@ sibling unit. New URLs are covered automatically; a parameterised URL whose para
 fails the test, so whoever adds it extends PARAM_MODELS.
 
 - anonymous → a redirect to the login page (pages) or 401 (API), except the few public pages;
-- a secretary of district A → 404 for every object of the sibling district B, on GET and POST;
+- a secretary of district A → 404 for every object of the sibling district B, on GET and POST (or 405 where the
+  URL refuses that method for an id that does not exist too: that reveals nothing);
 - nothing of district B appears in any list page or list endpoint seen by district A.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from steerdesk.accounts.models import RoleGrant, User
 from steerdesk.accounts.tests.factories import RoleGrantFactory, UserFactory
-from steerdesk.documents.models import Attachment, Document, DocumentType, DocxTemplate, Reference, Register
+from steerdesk.documents.models import (
+    Attachment,
+    Document,
+    DocumentType,
+    DocxTemplate,
+    Reference,
+    Register,
+    Routing,
+)
 from steerdesk.orgs.models import Committee, Membership, OrgUnit, Person
 from steerdesk.orgs.tests.factories import CommitteeFactory, MembershipFactory, OrgUnitFactory, PersonFactory
+from steerdesk.work.models import (
+    Assignment,
+    CalendarFeed,
+    Evidence,
+    ImportJob,
+    Notification,
+    Plan,
+    ProgressReport,
+    Task,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +56,11 @@ PUBLIC = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
 }
+# Pages whose URL carries a secret token instead of a login (calendar feeds): the sweep fills the token with an
+# unknown one, so everyone, anonymous included, gets 404.
+TOKEN_URLS = {"work:feed_ics"}
+# Values of URL parameters that are not object ids.
+PARAM_VALUES = {"token": "not-a-feed-token-0123456789abcdef"}
 # Django's own admin has its own login; static assets are not pages.
 SKIP_PREFIXES = ("admin:",)
 SKIP_ROUTES = re.compile(r"^(admin/|static/|media)")
@@ -53,6 +79,10 @@ PARAM_MODELS = {
     "user_id": User,
     "grant_pk": RoleGrant,
     "grant_id": RoleGrant,
+    "routing_pk": Routing,
+    "plan_pk": Plan,
+    "task_pk": Task,
+    "assignment_pk": Assignment,
 }
 # URL-name prefix → model, for `pk` when the view does not declare a model.
 NAME_MODELS = [
@@ -79,6 +109,17 @@ NAME_MODELS = [
     ("api:committee", Committee),
     ("api:person", Person),
     ("api:membership", Membership),
+    ("work:plan", Plan),
+    ("work:task", Task),
+    ("work:assignment", Assignment),
+    ("work:evidence", Evidence),
+    ("work:import", ImportJob),
+    ("work:notification", Notification),
+    ("work:feed", CalendarFeed),
+    ("api:plan", Plan),
+    ("api:task", Task),
+    ("api:assignment", Assignment),
+    ("api:notification", Notification),
 ]
 
 
@@ -112,7 +153,10 @@ def route_to_path(route: str, values: dict[str, str]) -> str | None:
 
 
 def params_of(route: str) -> list[str]:
-    return sorted(set(re.findall(r"<(?:\w+:)?(\w+)>", route)))
+    """Parameters of a `path()` route (`<int:pk>`) or of a `re_path()` one (`(?P<token>…)`)."""
+    return sorted(
+        set(re.findall(r"(?<!\?P)<(?:\w+:)?(\w+)>", route)) | set(re.findall(r"\(\?P<(\w+)>", route))
+    )
 
 
 def model_for(name: str | None, param: str, pattern) -> type | None:
@@ -153,6 +197,8 @@ def world(tree, users):
         RoleGrant: grant,
         **_documents_of(b, users.superuser, MARKER),
     }
+    objects.update(_work_of(b, child, users.superuser, b_user, MARKER))
+    _province_task_to_both_districts(tree, users.superuser)
     return objects
 
 
@@ -198,6 +244,74 @@ def _documents_of(unit, actor, label):
     }
 
 
+def _work_of(unit, child, actor, user, label):
+    """A plan of `unit` with a task cascaded to `child`, a progress report with an evidence file, a routing of
+    the unit's received document (to make a task from), an import job, and a notification and a calendar feed
+    of `user` (work app)."""
+    from steerdesk.documents import services as document_services
+    from steerdesk.work import services
+
+    plan = services.plan_create(
+        actor=actor, unit=unit, data={"title": f"Kế hoạch {label}", "period_kind": "year", "year": 2026}
+    )
+    task = services.task_create(actor=actor, unit=unit, plan=plan, data={"title": f"Nhiệm vụ {label}"})
+    services.task_cascade(actor=actor, task=task, units=[child])
+    assignment = task.assignments.get(unit=child)
+    report = services.assignment_report(
+        actor=actor, assignment=assignment, expected_version=assignment.version, percent=40, comment=label
+    )
+    evidence = Evidence.objects.create(
+        assignment=assignment,
+        report=report,
+        original_name=f"{label}.pdf",
+        storage_name=f"evidence/x/{unit.pk}-{label}",
+        content_type="application/pdf",
+        size=1,
+        sha256="0" * 64,
+    )
+    received = Document.objects.get(unit=unit, direction=Document.Direction.INCOMING)
+    routing = document_services.document_route(
+        actor=actor, document=received, to_unit=child, instruction=f"Triển khai {label}"
+    )
+    import_job = ImportJob.objects.create(
+        unit_path=unit.path,
+        plan=plan,
+        original_name=f"{label}.xlsx",
+        storage_name=f"imports/x/{unit.pk}-{label}",
+    )
+    notification = Notification.objects.create(user=user, kind="assigned", text=f"Nhiệm vụ {label}")
+    token = f"feed-token-{unit.pk}"
+    feed = CalendarFeed.objects.create(user=user, token_hash=hashlib.sha256(token.encode()).hexdigest())
+    return {
+        Plan: plan,
+        Task: task,
+        Assignment: assignment,
+        ProgressReport: report,
+        Evidence: evidence,
+        Routing: routing,
+        ImportJob: import_job,
+        Notification: notification,
+        CalendarFeed: feed,
+    }
+
+
+def _province_task_to_both_districts(tree, actor):
+    """A provincial task assigned to both districts: district A sees the task and its own assignment only,
+    never district B's (whose unit name carries MARKER)."""
+    from steerdesk.work import services
+
+    task = services.task_create(actor=actor, unit=tree.province, data={"title": "Nhiệm vụ của tỉnh"})
+    services.task_cascade(actor=actor, task=task, units=[tree.district_a, tree.district_b])
+    b_assignment = task.assignments.get(unit=tree.district_b)
+    services.assignment_report(
+        actor=actor,
+        assignment=b_assignment,
+        expected_version=b_assignment.version,
+        percent=100,
+        result=f"Kết quả {MARKER}",
+    )
+
+
 def concrete_urls(objects):
     """(path, name, has_params) for every sweepable URL, parameters filled with district B's objects."""
     out = []
@@ -210,6 +324,9 @@ def concrete_urls(objects):
             continue
         values = {}
         for param in params:
+            if param in PARAM_VALUES:
+                values[param] = PARAM_VALUES[param]
+                continue
             model = model_for(name, param, pattern)
             if model is None:
                 missing.append(f"{route} ({name}): parameter {param!r}")
@@ -232,7 +349,9 @@ def test_anonymous_users_are_sent_to_login_or_get_401(world, client):
             continue
         response = client.get(path)
         checked += 1
-        if path.startswith("/api/"):
+        if name in TOKEN_URLS:
+            assert response.status_code == 404, f"{path} answered {response.status_code}"
+        elif path.startswith("/api/"):
             assert response.status_code in (401, 403), f"{path} answered {response.status_code}"
             assert response.status_code == 401 or "credentials" in response.content.decode(), path
         else:
@@ -245,16 +364,49 @@ def test_anonymous_users_are_sent_to_login_or_get_401(world, client):
 def test_a_sibling_district_gets_404_for_every_object(world, users, client_for, who):
     client = client_for(getattr(users, who))
     checked = 0
+    missing = {name: path for path, name, _has_params in concrete_urls(_MissingObjects())}
     for path, name, has_params in concrete_urls(world):
         if not has_params or name in PUBLIC:
             continue
-        response = client.get(path)
-        assert response.status_code == 404, f"GET {path} ({name}) → {response.status_code}"
-        # A read-only page answers 405 to POST whether or not the object exists: that reveals nothing.
-        response = client.post(path)
-        assert response.status_code in (404, 405), f"POST {path} ({name}) → {response.status_code}"
+        for method in ("get", "post"):
+            response = getattr(client, method)(path)
+            if response.status_code == 405:
+                # A POST-only action (or a read-only page) refuses the method whether or not the object
+                # exists: that reveals nothing, as long as a missing id gets the same answer.
+                other = getattr(client, method)(missing[name]).status_code
+                assert other == 405, f"{method.upper()} {path} ({name}) → 405, but {other} for a missing id"
+            else:
+                assert response.status_code == 404, (
+                    f"{method.upper()} {path} ({name}) → {response.status_code}"
+                )
         checked += 1
     assert checked > 10
+
+
+class _MissingObjects(dict):
+    """Stands in for `world`: every model's object is an id that does not exist."""
+
+    def __missing__(self, model):
+        return SimpleNamespace(pk=2_147_483_000)
+
+
+def _text(response) -> str:
+    """The response as text; an XLSX export as the text of all its cells."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in response.get("Content-Type", ""):
+        import io
+
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(
+            str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    return content.decode()
 
 
 @pytest.mark.parametrize("who", ["owner", "admin", "viewer"])
@@ -267,7 +419,7 @@ def test_nothing_of_a_sibling_subtree_appears_in_any_list(world, users, client_f
         response = client.get(path)
         if response.status_code != 200:
             continue
-        body = response.content.decode()
+        body = _text(response)
         assert MARKER not in body, f"{path} ({name}) shows something of district B"
         checked += 1
     assert checked > 5
@@ -278,7 +430,7 @@ def own_objects(tree, users):
     """One object of every kind in district A, the owner's own subtree."""
     person = PersonFactory(home_unit=tree.district_a, full_name="Lê Thị Hồng")
     membership = MembershipFactory(committee=tree.committee_a, person=person, role="member")
-    return {
+    objects = {
         OrgUnit: tree.commune_a1,
         Committee: tree.committee_a,
         Person: person,
@@ -287,6 +439,8 @@ def own_objects(tree, users):
         RoleGrant: users.member.grants.get(),
         **_documents_of(tree.district_a, users.superuser, "Lạc Sơn"),
     }
+    objects.update(_work_of(tree.district_a, tree.commune_a1, users.superuser, users.owner, "Lạc Sơn"))
+    return objects
 
 
 @pytest.mark.parametrize("who", ["owner", "admin", "viewer"])
