@@ -22,7 +22,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 help:
 	@echo "make run      set up (venv, install, migrate, demo data once) and serve http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
-	@echo "make worker   run the background-job worker"
+	@echo "make worker   run the background-job worker and the daily reminder scheduler"
 	@echo "make lint     ruff format --check + ruff check"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make messages update and compile the translations (needs gettext)"
@@ -53,7 +53,7 @@ test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 worker: install
-	$(STEERDESK) db_worker
+	$(STEERDESK) worker
 
 lint: install
 	$(VENV)/bin/ruff format --check .
