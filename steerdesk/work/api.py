@@ -17,6 +17,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -24,6 +25,8 @@ from steerdesk.api.authentication import API_AUTHENTICATION
 from steerdesk.api.base import ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet
 from steerdesk.api.fields import VersionSerializer
 from steerdesk.core.scope import ROLE_RANK, Role, user_grants
+from steerdesk.documents.attachments import FileTooLarge, too_large_error
+from steerdesk.documents.uploads import install_size_limit
 from steerdesk.orgs.models import OrgUnit, Person
 
 from . import selectors, services
@@ -34,6 +37,8 @@ from .api_serializers import (
     CancelSerializer,
     CascadeResultSerializer,
     CascadeSerializer,
+    EvidenceSerializer,
+    EvidenceUploadSerializer,
     MarkedSerializer,
     NotificationReadSerializer,
     NotificationSerializer,
@@ -404,8 +409,15 @@ class AssignmentViewSet(ScopedViewSet):
         instance = self.get_queryset().get(pk=instance.pk)
         return super().output(instance, status_code=status_code)
 
+    def initialize_request(self, request, *args, **kwargs):
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        if self.action == "evidence" and request.method == "POST":
+            # Before anything reads the body (even the CSRF check): the size limit must see every chunk.
+            self._upload_limiter = install_size_limit(request)
+        return drf_request
+
     def check_write_permission(self, obj):
-        if self.action == "report":
+        if self.action in ("report", "evidence"):
             if not services.can_report(self.request.user, obj):
                 raise PermissionDenied(
                     _("Only the assigned unit's secretaries and responsible people can report on it.")
@@ -445,6 +457,34 @@ class AssignmentViewSet(ScopedViewSet):
         reports = selectors.assignment_reports(assignment=assignment)
         return Response(ProgressReportSerializer(reports, many=True).data)
 
+    @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True))
+    @extend_schema(methods=["POST"], request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    def evidence(self, request, pk=None):
+        """GET: the assignment's evidence files. POST (multipart, reporters only): add one, optionally to one
+        of its progress reports. Over the size limit → 413, checked while the upload streams in."""
+        assignment = self.get_object()
+        if request.method == "GET":
+            files = assignment.evidence.order_by("created_at", "id")
+            return Response(EvidenceSerializer(files, many=True).data)
+        limiter = getattr(self, "_upload_limiter", None)
+        _body = request.data  # parse now: the limiter counts the file bytes as they stream in
+        if limiter is not None and limiter.exceeded:
+            return _too_large()
+        data = self.validated_input(EvidenceUploadSerializer)
+        report = None
+        if data.get("report"):
+            report = assignment.reports.filter(pk=data["report"]).first()
+            if report is None:
+                raise ValidationError({"report": [_("Choose a progress report of this assignment.")]})
+        try:
+            evidence = services.evidence_add(
+                actor=request.user, assignment=assignment, uploaded_file=data["file"], report=report
+            )
+        except FileTooLarge:
+            return _too_large()
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=SplitSerializer, responses={201: TaskSerializer})
     @action(detail=True, methods=["post"])
     def split(self, request, pk=None):
@@ -474,6 +514,12 @@ class AssignmentViewSet(ScopedViewSet):
             actor=request.user, assignment_ids=ids, status=data["status"], result=data.get("result", "")
         )
         return Response(BulkStatusResultSerializer({"changed": changed}).data)
+
+
+def _too_large() -> Response:
+    return Response(
+        {"file": [str(too_large_error().message)]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    )
 
 
 def _flag(request, name: str) -> bool | None:

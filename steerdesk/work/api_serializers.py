@@ -377,6 +377,15 @@ class BulkStatusSerializer(serializers.Serializer):
     )
 
 
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="PDF, DOCX, XLSX, ODT, PNG, JPEG or TIFF (type checked by content)."
+    )
+    report = serializers.IntegerField(
+        min_value=1, required=False, allow_null=True, help_text="A progress report of this assignment."
+    )
+
+
 class NotificationReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1),

@@ -550,3 +550,48 @@ def test_the_assignment_list_runs_the_same_queries_for_5_or_60_rows(api_for, use
     few, _ = list_queries(5)
     many, _ = list_queries(60)
     assert few == many, f"{few} queries for 5 rows, {many} for 60"
+
+
+def test_evidence_files_are_added_by_reporters_with_a_size_limit(
+    api_for, users, communes, work, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from steerdesk.documents.tests.attachment_fixtures import minimal_pdf
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = api_for(communes.sec_a1)
+    first = client.post(
+        f"/api/v1/assignments/{work.a1.pk}/report/", {"percent": 40, "version": 1}, format="json"
+    )
+    report_id = first.json()["report"]["id"]
+    url = f"/api/v1/assignments/{work.a1.pk}/evidence/"
+    pdf = minimal_pdf()
+    response = client.post(
+        url, {"file": SimpleUploadedFile("biên bản.pdf", pdf), "report": report_id}, format="multipart"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["content_type"] == "application/pdf" and response.json()["size"] == len(pdf)
+    history = client.get(f"/api/v1/assignments/{work.a1.pk}/reports/").json()
+    assert [e["original_name"] for e in history[0]["evidence"]] == ["biên bản.pdf"]
+    assert [e["id"] for e in client.get(url).json()] == [response.json()["id"]]
+
+    text = SimpleUploadedFile("ghi chu.pdf", b"just text, not a PDF")
+    assert client.post(url, {"file": text}, format="multipart").status_code == 400
+    other = services.task_create(actor=users.owner, unit=communes.a2, data={"title": "Việc khác"})
+    wrong_report = services.assignment_report(
+        actor=communes.sec_a2, assignment=other.assignments.get(), expected_version=1, percent=10
+    )
+    response = client.post(
+        url, {"file": SimpleUploadedFile("a.pdf", pdf), "report": wrong_report.pk}, format="multipart"
+    )
+    assert response.status_code == 400 and "report" in response.json()
+    settings.STEERDESK_UPLOAD_MAX_MB = 0.0002  # about 200 bytes
+    response = client.post(url, {"file": SimpleUploadedFile("big.pdf", pdf)}, format="multipart")
+    assert response.status_code == 413 and "file" in response.json()
+    settings.STEERDESK_UPLOAD_MAX_MB = 50
+
+    pdf_file = SimpleUploadedFile("x.pdf", pdf)
+    assert api_for(users.viewer).post(url, {"file": pdf_file}, format="multipart").status_code == 403
+    assert api_for(communes.sec_a2).post(url, {"file": pdf_file}, format="multipart").status_code == 404
+    assert work.a1.evidence.count() == 1
