@@ -293,6 +293,14 @@ def test_updates_need_the_version_and_refuse_stale_ones(api_for, users, work):
     response = client.patch(url, {"due_date": new_due, "version": work.task.version}, format="json")
     assert response.status_code == 200, response.content
     assert Assignment.objects.get(pk=work.a1.pk).due_date.isoformat() == new_due, "assignments follow"
+    version = response.json()["version"]
+    response = client.patch(
+        url, {"status": "done", "percent": 100, "unit_path": "0000", "version": version}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "not_started", (
+        "read-only fields ignored"
+    )
+    assert Task.objects.get(pk=work.task.pk).unit_path == work.task.unit_path
     response = client.put(url, {"title": "Ghi đè", "version": work.task.version}, format="json")
     assert response.status_code == 409
     assert Task.objects.get(pk=work.task.pk).title == "Tuyên truyền Nghị quyết 35"
@@ -435,6 +443,12 @@ def test_split_cancel_and_filters(api_for, users, tree, communes, work):
     assert sorted(_ids(by)) == sorted([work.a1.pk, work.a2.pk])
     Assignment.objects.filter(pk=work.a2.pk).update(due_date=local_today() - datetime.timedelta(days=1))
     assert _ids(owner.get("/api/v1/assignments/", {"status": "overdue"})) == [work.a2.pk]
+    Assignment.objects.filter(pk=work.a1.pk).update(due_date=local_today() + datetime.timedelta(days=3))
+    assert _ids(
+        owner.get(
+            "/api/v1/assignments/", {"status": "due_soon", "direction": "by", "unit": tree.district_a.pk}
+        )
+    ) == [work.a1.pk]
     assert owner.get("/api/v1/assignments/", {"status": "late"}).status_code == 400
     assert owner.get("/api/v1/assignments/", {"direction": "sideways"}).status_code == 400
 
