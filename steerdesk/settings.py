@@ -241,6 +241,13 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media-not-served/"  # attachments are served only through scope-checked views
 STEERDESK_UPLOAD_MAX_MB = env_int("STEERDESK_UPLOAD_MAX_MB", 50)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Every upload is cut off once it passes STEERDESK_UPLOAD_MAX_MB, before it fills the disk (views that take
+# attachments add their own handler to answer 413).
+FILE_UPLOAD_HANDLERS = [
+    "steerdesk.documents.uploads.ProjectSizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -57,3 +57,12 @@ def install_size_limit(request) -> SizeLimitUploadHandler:
     handler = SizeLimitUploadHandler(request, max_bytes=upload_max_bytes())
     request.upload_handlers.insert(0, handler)
     return handler
+
+
+class ProjectSizeLimitUploadHandler(SizeLimitUploadHandler):
+    """The same limit on every upload of the project (first in settings.FILE_UPLOAD_HANDLERS): no view can be made
+    to spool a file larger than STEERDESK_UPLOAD_MAX_MB to disk, not even one that does not install its own handler
+    to answer 413 (there the file simply does not arrive, and the form says it is missing)."""
+
+    def __init__(self, request=None):
+        super().__init__(request, max_bytes=upload_max_bytes())
