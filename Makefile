@@ -23,7 +23,7 @@ help:
 	@echo "make run      set up (venv, install, migrate, demo data once) and serve http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make worker   run the background-job worker and the daily reminder scheduler"
-	@echo "make lint     ruff format --check + ruff check"
+	@echo "make lint     ruff format --check + ruff check + bandit (no SQL built from strings, ...)"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make messages update and compile the translations (needs gettext)"
 	@echo "make demo     migrate and seed the demo data into an empty database"
@@ -61,6 +61,7 @@ worker: install
 lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/bandit -c pyproject.toml -q -r steerdesk
 
 format: install
 	$(VENV)/bin/ruff format .
