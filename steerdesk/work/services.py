@@ -610,7 +610,8 @@ def _set_status(
                 )
             else:
                 _require_reporter(actor, a)
-            if a.task.status == Status.CANCELLED and status != Status.CANCELLED:
+            # Cancelled work stays cancelled (as in `assignment_report`): an assignee cannot reopen it here.
+            if status != Status.CANCELLED and Status.CANCELLED in (a.status, a.task.status):
                 raise ValidationError(_("This work was cancelled: progress can no longer be reported."))
     result = nfc_keep_lines(result)
     changed = [a for a in rows if a.status != status]
