@@ -11,6 +11,8 @@ user's scope in one query: an id outside scope gets the same 400 as an id that d
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -27,6 +29,7 @@ from steerdesk.api.fields import VersionSerializer
 from steerdesk.core.scope import ROLE_RANK, Role, user_grants
 from steerdesk.documents.attachments import FileTooLarge, too_large_error
 from steerdesk.documents.uploads import install_size_limit
+from steerdesk.documents.views_attachments import content_disposition
 from steerdesk.orgs.models import OrgUnit, Person
 
 from . import selectors, services
@@ -484,6 +487,25 @@ class AssignmentViewSet(ScopedViewSet):
         except FileTooLarge:
             return _too_large()
         return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path="evidence/<int:evidence_pk>", url_name="evidence-file")
+    def evidence_file(self, request, pk=None, evidence_pk=None):
+        """Download one evidence file of the assignment (404 when the assignment is not visible)."""
+        assignment = self.get_object()
+        evidence = assignment.evidence.filter(pk=evidence_pk).first()
+        if evidence is None:
+            raise Http404
+        try:
+            handle = default_storage.open(evidence.storage_name, "rb")
+        except OSError as exc:
+            raise Http404 from exc
+        response = FileResponse(handle, content_type=evidence.content_type)
+        response["Content-Disposition"] = content_disposition(evidence.original_name)
+        response["Content-Length"] = str(evidence.size)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @extend_schema(request=SplitSerializer, responses={201: TaskSerializer})
     @action(detail=True, methods=["post"])

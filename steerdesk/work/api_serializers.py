@@ -4,6 +4,7 @@ not declared here are ignored)."""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -150,6 +151,11 @@ class EvidenceSerializer(serializers.Serializer):
     original_name = serializers.CharField(read_only=True)
     content_type = serializers.CharField(read_only=True)
     size = serializers.IntegerField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_download_url(self, evidence) -> str:
+        return reverse("api:assignment-evidence-file", args=[evidence.assignment_id, evidence.pk])
 
 
 class ProgressReportSerializer(serializers.ModelSerializer):

@@ -83,6 +83,7 @@ PARAM_MODELS = {
     "plan_pk": Plan,
     "task_pk": Task,
     "assignment_pk": Assignment,
+    "evidence_pk": Evidence,
 }
 # URL-name prefix → model, for `pk` when the view does not declare a model.
 NAME_MODELS = [

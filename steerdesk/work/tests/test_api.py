@@ -589,6 +589,12 @@ def test_evidence_files_are_added_by_reporters_with_a_size_limit(
     history = client.get(f"/api/v1/assignments/{work.a1.pk}/reports/").json()
     assert [e["original_name"] for e in history[0]["evidence"]] == ["biên bản.pdf"]
     assert [e["id"] for e in client.get(url).json()] == [response.json()["id"]]
+    download = client.get(response.json()["download_url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content) == pdf
+    assert download["Content-Type"] == "application/pdf"
+    assert api_for(communes.sec_a2).get(response.json()["download_url"]).status_code == 404
+    owner_view = api_for(users.owner).get(response.json()["download_url"])
+    assert owner_view.status_code == 200, "the assigning unit sees the evidence too"
 
     text = SimpleUploadedFile("ghi chu.pdf", b"just text, not a PDF")
     assert client.post(url, {"file": text}, format="multipart").status_code == 400
@@ -600,6 +606,14 @@ def test_evidence_files_are_added_by_reporters_with_a_size_limit(
         url, {"file": SimpleUploadedFile("a.pdf", pdf), "report": wrong_report.pk}, format="multipart"
     )
     assert response.status_code == 400 and "report" in response.json()
+    their_file = services.evidence_add(
+        actor=communes.sec_a2,
+        assignment=other.assignments.get(),
+        uploaded_file=SimpleUploadedFile("b.pdf", pdf),
+    )
+    assert client.get(f"{url}{their_file.pk}/").status_code == 404, (
+        "another assignment's file, by this one's URL"
+    )
     settings.STEERDESK_UPLOAD_MAX_MB = 0.0002  # about 200 bytes
     response = client.post(url, {"file": SimpleUploadedFile("big.pdf", pdf)}, format="multipart")
     assert response.status_code == 413 and "file" in response.json()
