@@ -2,7 +2,7 @@
 
 `run_plan_import(job_id)` runs an `ImportJob`: it reads the stored XLSX file, checks every row while
 committing its progress (`rows_done` / `rows_total`, which the import page polls), then applies everything in
-one transaction through the work services (`xlsx.import_plan_tasks`). Any problem leaves the plan untouched and
+one transaction through the work services (`xlsx_import.import_plan_tasks`). Any problem leaves the plan untouched and
 the job FAILED with its row/column errors. The importing user is notified either way. The stored file is
 deleted once the job has run.
 
@@ -76,7 +76,7 @@ def _notify(job: ImportJob) -> None:
 
 
 def _run(job: ImportJob) -> tuple[str, object, list[RowError]]:
-    from . import xlsx
+    from . import xlsx, xlsx_import
 
     actor = job.created_by
     try:
@@ -84,7 +84,9 @@ def _run(job: ImportJob) -> tuple[str, object, list[RowError]]:
             raise PermissionDenied
         with default_storage.open(job.storage_name, "rb") as handle:
             data = handle.read(xlsx.IMPORT_MAX_BYTES + 1)
-        counts = xlsx.import_plan_tasks(actor=actor, plan=job.plan, data=data, progress=_progress(job.pk))
+        counts = xlsx_import.import_plan_tasks(
+            actor=actor, plan=job.plan, data=data, progress=_progress(job.pk)
+        )
     except ImportRejected as exc:
         return JobStatus.FAILED, None, exc.errors
     except PermissionDenied:

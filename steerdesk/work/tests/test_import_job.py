@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from steerdesk.accounts.models import RoleGrant
-from steerdesk.work import services, tasks, xlsx
+from steerdesk.work import services, tasks, xlsx, xlsx_import
 from steerdesk.work.models import Assignment, ImportJob, Notification, Task
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_a_failed_job_keeps_the_errors_and_writes_nothing(plan, users, django_ca
 def test_progress_is_committed_while_rows_are_checked(
     plan, users, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(xlsx, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(xlsx_import, "PROGRESS_EVERY", 2)
     seen = []
     real = tasks._progress
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from steerdesk.core.models import AuditEntry
 from steerdesk.orgs.importing import ImportRejected
 from steerdesk.orgs.tests.factories import OrgUnitFactory
-from steerdesk.work import services, xlsx
+from steerdesk.work import services, xlsx, xlsx_import
 from steerdesk.work.models import Assignment, Priority, Task
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,7 @@ def row_of(ws, task: Task) -> int:
 
 
 def do_import(user, plan, data: bytes):
-    return xlsx.import_plan_tasks(actor=user, plan=plan, data=data)
+    return xlsx_import.import_plan_tasks(actor=user, plan=plan, data=data)
 
 
 def rejected(user, plan, data: bytes) -> list[tuple]:
@@ -493,7 +493,9 @@ text = st.text(
 @given(title=text, description=text, item=st.from_regex(r"[0-9]{1,3}(\.[0-9]{1,2})?", fullmatch=True))
 def test_any_text_round_trips_unchanged(users, tree, title, description, item):
     plan = services.plan_create(
-        actor=users.owner, unit=tree.district_a, data={"title": "Kế hoạch", "period_kind": "year", "year": 2026}
+        actor=users.owner,
+        unit=tree.district_a,
+        data={"title": "Kế hoạch", "period_kind": "year", "year": 2026},
     )
     services.task_create(
         actor=users.owner,
@@ -508,8 +510,8 @@ def test_any_text_round_trips_unchanged(users, tree, title, description, item):
 @given(day=st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31)))
 def test_dates_parse_in_every_accepted_form(day):
     for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
-        assert xlsx._date(day.strftime(fmt)) == day
-    assert xlsx._date(datetime.datetime.combine(day, datetime.time())) == day
+        assert xlsx_import._date(day.strftime(fmt)) == day
+    assert xlsx_import._date(datetime.datetime.combine(day, datetime.time())) == day
 
 
 # ---------------------------------------------------------------------------------------------------------
