@@ -211,7 +211,19 @@ class TaskCreateForm(TaskFieldsForm):
     cooperating_units = UnitMultipleChoiceField(
         label=_("Cooperating units (phối hợp)"), queryset=OrgUnit.objects.none(), required=False
     )
-    field_order = ["item_number", "title", "description", "lead_units", "cooperating_units", "responsible"]
+    field_order = [
+        "item_number",
+        "title",
+        "description",
+        "priority",
+        "start_date",
+        "due_date",
+        "due_working_days",
+        "result_required",
+        "lead_units",
+        "cooperating_units",
+        "responsible",
+    ]
 
     def __init__(self, *args, user, unit: OrgUnit, **kwargs):
         super().__init__(*args, user=user, unit=unit, **kwargs)
@@ -377,7 +389,9 @@ class AssignmentFilterForm(forms.Form):
     )
     subtree = forms.BooleanField(label=_("Include the units below"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_FILTERS, required=False)
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none(), required=False)
+    plan = forms.ModelChoiceField(
+        label=_("Plan"), queryset=Plan.objects.none(), required=False, empty_label="—"
+    )
     q = forms.CharField(label=_("Title contains"), max_length=200, required=False)
     order = forms.ChoiceField(label=_("Sort"), choices=ORDERS, required=False)
 
@@ -392,7 +406,9 @@ class MyTasksFilterForm(forms.Form):
 
 class RollupFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Due in year"), min_value=1945, max_value=2100, required=False)
-    plan = forms.ModelChoiceField(label=_("Plan"), queryset=Plan.objects.none(), required=False)
+    plan = forms.ModelChoiceField(
+        label=_("Plan"), queryset=Plan.objects.none(), required=False, empty_label="—"
+    )
 
     def __init__(self, *args, plans=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -507,10 +507,17 @@ def assignment_children(*, user, assignment: Assignment) -> QuerySet[Task]:
 
 def task_history(*, task: Task) -> list[dict]:
     """The task's audit entries with those of its assignments, newest first (one query for the entries)."""
+    from django.contrib.contenttypes.models import ContentType
+
     from steerdesk.core.audit import audit_history_of
 
     ids = list(Assignment.objects.filter(task=task).values_list("pk", flat=True))
-    return audit_history_of([(Task, [task.pk]), (Assignment, ids)])
+    rows = audit_history_of([(Task, [task.pk]), (Assignment, ids)])
+    assignment_type = ContentType.objects.get_for_model(Assignment).pk  # cached by Django after the first call
+    for row in rows:  # say which assignment an entry is about (the history table shows it under the action)
+        if row["entry"].content_type_id == assignment_type:
+            row["object_label"] = row["entry"].object_repr
+    return rows
 
 
 def assignment_history(*, assignment: Assignment) -> list[dict]:

@@ -219,7 +219,7 @@ class Timeline:
     today_x: float | None
 
 
-LABEL_WIDTH, CHART_WIDTH, ROW_HEIGHT, HEADER_HEIGHT, LABEL_CHARS = 330, 870, 26, 30, 46
+LABEL_WIDTH, CHART_WIDTH, ROW_HEIGHT, HEADER_HEIGHT, LABEL_CHARS = 360, 840, 28, 30, 42
 
 
 def timeline_layout(tasks: list[Task], today: datetime.date) -> Timeline | None:

@@ -122,7 +122,7 @@ def test_a_stale_htmx_report_is_a_409_with_the_current_state_and_overwrites_noth
     response = report(second, work.assignment, version=1, htmx=True, percent=20, comment="Báo cáo thứ hai")
     body = response.content.decode()
     assert response.status_code == 409
-    assert body.startswith('<div id="assignment-live"') and "form-errors" in body
+    assert body.startswith('<div id="assignment-live"') and "form-errors" in body and 'class="notice"' in body
     assert "70%" in body  # the panel shows what the other person reported
     assert "Báo cáo thứ hai" in body  # their own text is kept in the form...
     assert 'name="version" value="2"' in body  # ...on the current version, to send again on purpose
