@@ -513,7 +513,7 @@ def task_history(*, task: Task) -> list[dict]:
 
     ids = list(Assignment.objects.filter(task=task).values_list("pk", flat=True))
     rows = audit_history_of([(Task, [task.pk]), (Assignment, ids)])
-    assignment_type = ContentType.objects.get_for_model(Assignment).pk  # cached by Django after the first call
+    assignment_type = ContentType.objects.get_for_model(Assignment).pk  # cached after the first call
     for row in rows:  # say which assignment an entry is about (the history table shows it under the action)
         if row["entry"].content_type_id == assignment_type:
             row["object_label"] = row["entry"].object_repr
