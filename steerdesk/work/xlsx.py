@@ -399,7 +399,7 @@ def _reject(message: str, column: str = "") -> ImportRejected:
 
 
 def read_workbook(data: bytes) -> list[tuple[int, tuple]]:
-    """(row number, cells) of the first sheet of an XLSX workbook; refuses other files by their bytes."""
+    """(row number, cells) of the tasks sheet of an XLSX workbook; refuses other files by their bytes."""
     if len(data) > IMPORT_MAX_BYTES:
         raise _reject(_("The file is larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // (1024 * 1024)})
     if not data.startswith(b"PK\x03\x04"):
@@ -416,7 +416,8 @@ def read_workbook(data: bytes) -> list[tuple[int, tuple]]:
     except Exception as exc:  # a ZIP that is not a workbook, a damaged file…
         raise _reject(_("The file is not a readable XLSX workbook.")) from exc
     try:
-        sheet = workbook.worksheets[0]
+        # The tasks sheet by its name (a user may have moved it), else the first sheet.
+        sheet = workbook[TASKS_SHEET] if TASKS_SHEET in workbook.sheetnames else workbook.worksheets[0]
         rows = []
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             rows.append((number, cells))

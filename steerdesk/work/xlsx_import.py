@@ -444,6 +444,11 @@ def _compare(
         own = next((a for a in live if a.unit_id == task.unit_id and a.role == Assignment.Role.LEAD), None)
         # The owner's own untouched assignment gives way to new lead units (services.task_cascade withdraws it).
         withdrawable = {task.unit_id} if own is not None and own.untouched and add_lead else set()
+        if withdrawable and task.unit_id in file_lead:
+            err(
+                "lead_units",
+                _("The plan's own unit gives way to the lead units added: remove it from this cell."),
+            )
         if removed - withdrawable:
             column = "lead_units" if removed & current_lead else "cooperating_units"
             err(

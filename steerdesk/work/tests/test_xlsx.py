@@ -253,6 +253,25 @@ def test_a_lead_unit_added_to_an_own_task_takes_it_over(plan, tasks, users, tree
     assert do_import(users.owner, plan, xlsx.export_plan(user=users.owner, plan=plan)).unchanged == 3
 
 
+def test_the_own_unit_cannot_stay_lead_beside_an_added_lead(plan, tasks, users, tree):
+    wb = workbook(xlsx.export_plan(user=users.owner, plan=plan))
+    ws = wb["Nhiệm vụ"]
+    r = row_of(ws, tasks[0])
+    ws.cell(
+        r, COL["lead_units"]
+    ).value = f"Huyện Lạc Sơn [{tree.district_a.pk}]; Xã Vũ Bình [{tree.commune_a1.pk}]"
+    assert [(row, column) for row, column, _m in rejected(users.owner, plan, save(wb))] == [
+        (r, "Đơn vị chủ trì")
+    ]
+
+
+def test_the_tasks_sheet_is_found_by_its_name(plan, tasks, users):
+    wb = workbook(xlsx.export_plan(user=users.owner, plan=plan))
+    wb.move_sheet("Nhiệm vụ", offset=2)
+    assert wb.sheetnames[0] != "Nhiệm vụ"
+    assert do_import(users.owner, plan, save(wb)).unchanged == 3
+
+
 def test_units_cannot_be_removed_or_change_role(plan, tasks, users, tree, commune_a2):
     wb = workbook(xlsx.export_plan(user=users.owner, plan=plan))
     ws = wb["Nhiệm vụ"]
