@@ -6,9 +6,9 @@
   redirects to its status page (secretary of the plan's unit: 403 read-only, 404 out of scope).
 - `work:import_status` → `ImportStatusView` (job pk): the job's progress, then its result or error table;
   htmx polls the `_import_progress.html` partial while the job runs.
-- `work:unit_tasks_export` → `UnitTasksExportView`: the unit tasks list as an XLSX report, filtered by the
-  query parameters of `selectors.assignment_list`: `unit` (id; default the current unit), `direction`
-  (`to`/`by`), `subtree` (`1`), `status`, `plan` (id), `root_task` (id), `q`, `order`.
+- `work:unit_tasks_export` → `UnitTasksExportView`: the unit tasks list as an XLSX report, with the query
+  parameters of the unit tasks page (`unit`, and the `forms.AssignmentFilterForm` fields: `direction`,
+  `subtree`, `status`, `plan`, `q`, `order`), read the same way.
 
 Uploads follow documents/views_attachments.py: the size limit is enforced while the body streams in, so the
 upload view is `csrf_exempt` and checks CSRF with `csrf_protect` once the handler is installed.
@@ -19,7 +19,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.decorators import method_decorator
@@ -28,11 +28,9 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from steerdesk.core import units as core_units
 from steerdesk.core.htmx import htmx_partial
 from steerdesk.documents.uploads import install_size_limit
 from steerdesk.documents.views_attachments import content_disposition
-from steerdesk.orgs.models import OrgUnit
 
 from . import selectors, xlsx
 from .models import ImportJob, Plan
@@ -137,41 +135,28 @@ class ImportStatusView(LoginRequiredMixin, View):
         return render(request, "work/import_status.html", context)
 
 
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise Http404 from exc
-
-
 class UnitTasksExportView(LoginRequiredMixin, View):
-    """The unit tasks list (same filters as the page) as a read-only XLSX report."""
+    """The unit tasks list, with the page's own filters (`?unit=` and the `AssignmentFilterForm` fields), as a
+    read-only XLSX report."""
 
     def get(self, request):
-        user = request.user
-        unit_id = _int_param(request, "unit")
-        if unit_id is not None:
-            unit = OrgUnit.objects.for_user(user).filter(pk=unit_id).first()
-            if unit is None:
-                raise Http404
-        else:
-            unit = core_units.current_unit(request)
-        if unit is None:
-            raise Http404
-        plan_id, root_id = _int_param(request, "plan"), _int_param(request, "root_task")
+        from . import forms
+        from .views import require_unit
+
+        unit = require_unit(request)
+        form = forms.AssignmentFilterForm(
+            request.GET or None, plans=selectors.plan_list(user=request.user, unit=unit)
+        )
+        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
         assignments = selectors.assignment_list(
-            user=user,
+            user=request.user,
             unit=unit,
-            direction="by" if request.GET.get("direction") == "by" else "to",
-            subtree=request.GET.get("subtree", "").lower() in ("1", "true", "on", "yes"),
-            status=request.GET.get("status") or None,
-            plan=selectors.plan_get(user=user, pk=plan_id) if plan_id else None,
-            root_task=selectors.task_get(user=user, pk=root_id) if root_id else None,
-            q=request.GET.get("q") or None,
-            order=request.GET.get("order") or "due_date",
+            direction=data.get("direction") or "to",
+            subtree=bool(data.get("subtree")),
+            status=data.get("status") or None,
+            plan=data.get("plan"),
+            q=data.get("q") or None,
+            order=data.get("order") or "due_date",
         )
         return _xlsx_response(xlsx.export_assignments(assignments=assignments), f"nhiem-vu-{unit.pk}.xlsx")
 
