@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from .middleware import current_request_id
-from .models import AuditEntry
+from .models import AuditEntry, PathField
 
 # Derived or internal columns: not what a user changed.
 AUDIT_EXCLUDE = {
@@ -48,7 +48,9 @@ def audited_fields(instance: models.Model) -> list[str]:
     return [
         f.name
         for f in instance._meta.concrete_fields
-        if f.name not in AUDIT_EXCLUDE and not getattr(f, "audit_exclude", False)
+        if f.name not in AUDIT_EXCLUDE
+        and not getattr(f, "audit_exclude", False)
+        and not isinstance(f, PathField)  # copies of unit paths: derived, not what a user changed
     ]
 
 
