@@ -566,16 +566,26 @@ def assignment_report(
         data["completed_at"] = timezone.now()
     elif status != Status.DONE:
         data["completed_at"] = None
-    with transaction.atomic():
-        instance_update(actor=actor, instance=assignment, expected_version=expected_version, data=data)
-        report = ProgressReport(
-            assignment=assignment, percent=percent, status=status, comment=comment, result=result
-        )
-        instance_create(actor=actor, instance=report)
-        for uploaded in files:
-            evidence_add(actor=actor, assignment=assignment, uploaded_file=uploaded, report=report)
-        _refresh_task(assignment.task_id)
-        transaction.on_commit(partial(notifications.notify_reported, report_id=report.pk))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            instance_update(actor=actor, instance=assignment, expected_version=expected_version, data=data)
+            report = ProgressReport(
+                assignment=assignment, percent=percent, status=status, comment=comment, result=result
+            )
+            instance_create(actor=actor, instance=report)
+            for uploaded in files:
+                evidence = evidence_add(
+                    actor=actor, assignment=assignment, uploaded_file=uploaded, report=report
+                )
+                stored.append(evidence.storage_name)
+            _refresh_task(assignment.task_id)
+            transaction.on_commit(partial(notifications.notify_reported, report_id=report.pk))
+    except BaseException:
+        # The rows are rolled back; files already stored for this report are not: remove them.
+        for name in stored:
+            default_storage.delete(name)
+        raise
     return report
 
 

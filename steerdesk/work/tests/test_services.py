@@ -489,6 +489,20 @@ def test_evidence_files_are_stored_with_the_report(tree, users, prov, shares, se
     assert fresh(share_a).percent == 50
 
 
+def test_a_report_refused_for_its_second_file_leaves_no_file_behind(
+    tree, users, prov, shares, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    _task, share_a, _b, _coop = shares
+    good = SimpleUploadedFile("bao-cao.pdf", b"%PDF-1.4\n%%EOF\n")
+    bad = SimpleUploadedFile("virus.pdf", b"MZ\x90\x00 not a pdf")
+    with pytest.raises(ValidationError):
+        report(users.owner, share_a, 60, files=[good, bad])
+    assert not Evidence.objects.exists()
+    assert not ProgressReport.objects.exists()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Bulk actions: one audit entry per changed row, with the true previous values
 
