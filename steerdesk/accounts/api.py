@@ -32,6 +32,8 @@ class GrantSerializer(serializers.ModelSerializer):
 
 class MeSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="get_full_name", read_only=True)
+    # Not "format: email": an account may have none, and "" is not an e-mail address.
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty when unknown.")
     grants = GrantSerializer(many=True, read_only=True)
 
     class Meta:

@@ -74,6 +74,8 @@ class CommitteeSerializer(serializers.ModelSerializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     home_unit_name = serializers.CharField(source="home_unit.name", read_only=True)
+    # Not "format: email": many people have none, and "" is not an e-mail address.
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty when unknown.")
 
     class Meta:
         model = Person
