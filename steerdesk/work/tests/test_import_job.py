@@ -67,6 +67,18 @@ def new_rows(data: bytes, titles: list[str | None]) -> bytes:
     return save(wb)
 
 
+def make_job(plan, user, **fields) -> ImportJob:
+    """A job row as `import_job_create` leaves it (the file itself is not needed by the pages)."""
+    return ImportJob.objects.create(
+        plan=plan,
+        unit_path=plan.unit_path,
+        original_name="a.xlsx",
+        storage_name=f"imports/{ImportJob.objects.count()}",
+        created_by=user,
+        **fields,
+    )
+
+
 def import_url(plan) -> str:
     return reverse("work:plan_import", args=[plan.pk])
 
@@ -270,16 +282,7 @@ def test_a_5000_row_file_with_one_bad_row_writes_nothing(
 
 
 def test_the_status_partial_polls_while_the_job_runs(plan, users, client_for):
-    job = ImportJob.objects.create(
-        plan=plan,
-        unit_path=plan.unit_path,
-        original_name="a.xlsx",
-        storage_name="imports/x",
-        status=ImportJob.JobStatus.RUNNING,
-        rows_total=200,
-        rows_done=50,
-        created_by=users.owner,
-    )
+    job = make_job(plan, users.owner, status=ImportJob.JobStatus.RUNNING, rows_total=200, rows_done=50)
     url = reverse("work:import_status", args=[job.pk])
     response = client_for(users.owner).get(url, headers={"HX-Request": "true"})
     body = response.content.decode()
@@ -314,26 +317,14 @@ def test_the_upload_page_shows_the_form(plan, users, client_for):
 
 @pytest.mark.parametrize("name", ["plan_export", "plan_import", "import_status", "unit_tasks_export"])
 def test_anonymous_users_are_sent_to_log_in(client, plan, users, name):
-    job = ImportJob.objects.create(
-        plan=plan,
-        unit_path=plan.unit_path,
-        original_name="a.xlsx",
-        storage_name="imports/y",
-        created_by=users.owner,
-    )
+    job = make_job(plan, users.owner)
     args = [] if name == "unit_tasks_export" else [job.pk if name == "import_status" else plan.pk]
     response = client.get(reverse(f"work:{name}", args=args))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_other_units_get_404(plan, users, client_for):
-    job = ImportJob.objects.create(
-        plan=plan,
-        unit_path=plan.unit_path,
-        original_name="a.xlsx",
-        storage_name="imports/z",
-        created_by=users.owner,
-    )
+    job = make_job(plan, users.owner)
     client = client_for(users.outsider)
     assert client.get(reverse("work:plan_export", args=[plan.pk])).status_code == 404
     assert client.get(import_url(plan)).status_code == 404
@@ -343,13 +334,7 @@ def test_other_units_get_404(plan, users, client_for):
 
 
 def test_read_only_roles_export_but_get_403_on_import(plan, users, client_for):
-    job = ImportJob.objects.create(
-        plan=plan,
-        unit_path=plan.unit_path,
-        original_name="a.xlsx",
-        storage_name="imports/w",
-        created_by=users.owner,
-    )
+    job = make_job(plan, users.owner)
     for user in (users.viewer, users.member):
         client = client_for(user)
         assert client.get(reverse("work:plan_export", args=[plan.pk])).status_code == 200
