@@ -17,7 +17,7 @@ STAMP := $(VENV)/.installed
 PO_FILES := $(wildcard steerdesk/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install run test worker lint format messages demo clean crash-test backup restore
+.PHONY: help install run test worker lint format messages demo clean crash-test backup restore bench
 
 help:
 	@echo "make run      set up (venv, install, migrate, demo data once) and serve http://$(HOST):$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make crash-test  kill gunicorn (and PostgreSQL) mid-run: no acknowledged write lost (CRASH_WRITES=20000)"
 	@echo "make backup   write a backup archive (OUTPUT=file.tar.gz; default: backups/ in the data dir)"
 	@echo "make restore FILE=file.tar.gz   verify, then restore a backup (asks before replacing the data)"
+	@echo "make bench    benchmarks B1-B6 into bench/RESULTS.md (SCALE=province|national, DB=sqlite|postgres)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "SteerDesk needs Python >= 3.11 on PATH (or PYTHON=/path/to/python3.11)." >&2; exit 1; fi
@@ -89,6 +90,24 @@ backup: install
 restore: install
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=backup.tar.gz" >&2; exit 1; }
 	$(STEERDESK) restore "$(FILE)"
+
+# Benchmarks (issue 6), not part of `make test`: about 10-15 minutes at province scale on 2 cores, the dataset
+# generated into var/bench/ the first time and reused after. Installs locust (the `bench` extra) and wrk.
+SCALE ?= province
+DB ?= sqlite
+BENCH_STAMP := $(VENV)/.bench-installed
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo -n)
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: install $(BENCH_STAMP)
+	@command -v wrk >/dev/null 2>&1 || $(AS_ROOT) apt-get install -y -q wrk >/dev/null 2>&1 \
+		|| { $(AS_ROOT) apt-get update -q && $(AS_ROOT) apt-get install -y -q wrk; }
+	@if [ "$(DB)" = postgres ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		$(AS_ROOT) apt-get install -y -q postgresql-15 postgresql-contrib >/dev/null 2>&1 \
+		|| { $(AS_ROOT) apt-get update -q && $(AS_ROOT) apt-get install -y -q postgresql-15 postgresql-contrib; }; fi
+	$(PY) bench/run.py --scale $(SCALE) --db $(DB) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)
