@@ -19,7 +19,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -69,7 +68,8 @@ def _int_param(request, name: str) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    # ASCII digits only ("²".isdigit() is true) and at most 18 of them: a 64-bit id, never a driver overflow.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise ValidationError({name: [_("A whole number is required.")]})
     return int(raw)
 
@@ -453,7 +453,7 @@ class AssignmentViewSet(ScopedViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ProgressReportSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # the whole history, as the schema says
     def reports(self, request, pk=None):
         """The assignment's progress reports, newest first (the full history; never edited)."""
         assignment = self.get_object()
@@ -462,7 +462,11 @@ class AssignmentViewSet(ScopedViewSet):
 
     @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True))
     @extend_schema(methods=["POST"], request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+    )
     def evidence(self, request, pk=None):
         """GET: the assignment's evidence files. POST (multipart, reporters only): add one, optionally to one
         of its progress reports. Over the size limit → 413, checked while the upload streams in."""

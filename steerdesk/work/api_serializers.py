@@ -249,9 +249,13 @@ class NotificationSerializer(serializers.ModelSerializer):
 # Input serializers: only these fields are ever read from a request body
 
 
+# Ids are 64-bit (BigAutoField): a larger number is a 400, not an overflow in the database driver.
+MAX_ID = 2**63 - 1
+
+
 def _id_list(help_text: str, *, required: bool = False):
     return serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=required,
         allow_empty=not required,
         max_length=MAX_IDS,
@@ -394,7 +398,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
 
 class NotificationReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         max_length=MAX_IDS,
         help_text="Your notifications to mark read; all unread ones when left out.",
