@@ -44,14 +44,15 @@ class Report:
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
-        out = [f"{'phase':<28}{'seconds':>10}"]
-        out += [f"{name:<28}{seconds:>10.1f}" for name, seconds in self.phases]
+        w = 34
+        out = [f"{'phase':<{w}}{'seconds':>10}"]
+        out += [f"{name:<{w}}{seconds:>10.1f}" for name, seconds in self.phases]
         out.append("")
-        out.append(f"{'table':<28}{'rows':>12}{'insert s':>10}")
+        out.append(f"{'table':<{w}}{'rows':>12}{'insert s':>10}")
         for name, stats in sorted(self.tables.items(), key=lambda kv: -kv[1].rows):
             if stats.rows:
-                out.append(f"{name:<28}{stats.rows:>12,}{stats.seconds:>10.1f}")
-        out.append(f"{'total':<28}{sum(s.rows for s in self.tables.values()):>12,}{self.seconds:>10.1f}")
+                out.append(f"{name:<{w}}{stats.rows:>12,}{stats.seconds:>10.1f}")
+        out.append(f"{'total':<{w}}{sum(s.rows for s in self.tables.values()):>12,}{self.seconds:>10.1f}")
         return out
 
 
@@ -101,7 +102,7 @@ def generate(
         phase("sequences", writer.finish)
     finally:
         # Even after a failure: the (partly filled) database keeps its indexes and search triggers.
-        phase("indexes, search index", lambda: writer.create_indexes(indexes))
+        phase("indexes, search index, FK check", lambda: writer.create_indexes(indexes))
     phase("statistics (ANALYZE)", lambda: _analyze(connection))
     report.seconds = time.monotonic() - started
     return report

@@ -6,6 +6,8 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from .writer import BulkWriter
 
 SEED = 2026
@@ -79,7 +81,7 @@ SCALES: dict[str, Scale] = {
         communes=(25, 37),
         people=10_000,
         outgoing={**NATIONAL_OUTGOING, "province": 600, "province_dept": 90, "district": 50, "commune": 10},
-        items={"province": 60, "district": 26},
+        items={"province": 70, "district": 30},
         own_tasks={"commune": 12, "province_dept": 12},
         flush_rows=25_000,
     ),
@@ -114,13 +116,17 @@ class Run:
     now: datetime.datetime
     actor_id: int
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+    _at: dict = field(default_factory=dict)
 
     @property
     def years(self) -> list[int]:
         return list(range(self.today.year - self.scale.years + 1, self.today.year + 1))
 
     def at(self, day: datetime.date, hour: int = 9) -> datetime.datetime:
-        """An aware datetime on `day` (office hours, local time zone)."""
-        from django.utils import timezone
-
-        return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, 0))
+        """An aware datetime on `day` (office hours, local time zone; memoised: called for every row)."""
+        key = (day, hour)
+        value = self._at.get(key)
+        if value is None:
+            value = timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, 0))
+            self._at[key] = value
+        return value

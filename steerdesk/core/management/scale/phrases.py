@@ -10,6 +10,8 @@ rows are what users would have produced through the forms.
 
 from __future__ import annotations
 
+from string import Formatter
+
 from steerdesk.core.text import nfc, nfc_keep_lines
 
 from .names import new_style, nfd
@@ -209,24 +211,37 @@ class Speller:
         return nfc_keep_lines(text) if multiline else nfc(text)
 
 
+_FIELDS: dict[str, set[str]] = {}
+
+
 def fill(rng, template: str, ctx: dict) -> str:
     """A template with {a} action, {A} capitalised action, {t} topic, {s} source, {p} period, {c} committee,
-    {u} unit, {scope}, {y} year, {q} quarter, {m} month, {d} date, {n} a number."""
-    action = rng.choice(ACTIONS)
-    values = {
-        "a": action,
-        "A": action[:1].upper() + action[1:],
-        "t": rng.choice(TOPICS),
-        "s": rng.choice(SOURCES),
-        "p": rng.choice(PERIODS).format(y=ctx["y"], q=rng.randint(1, 4)),
-        "c": ctx["c"],
-        "u": ctx["u"],
-        "scope": ctx["scope"],
-        "y": ctx["y"],
-        "q": rng.randint(1, 4),
-        "m": rng.randint(1, 12),
-        "d": ctx.get("d", ""),
-        "n": rng.randint(12, 480),
-    }
+    {u} unit, {scope}, {y} year, {q} quarter, {m} month, {d} date, {n} a number. Only the fields the template
+    uses are drawn."""
+    fields = _FIELDS.get(template)
+    if fields is None:
+        fields = _FIELDS[template] = {
+            name for _text, name, _spec, _conv in Formatter().parse(template) if name
+        }
+    values = {}
+    if fields & {"a", "A"}:
+        action = rng.choice(ACTIONS)
+        values["a"] = action
+        values["A"] = action[:1].upper() + action[1:]
+    if "t" in fields:
+        values["t"] = rng.choice(TOPICS)
+    if "s" in fields:
+        values["s"] = rng.choice(SOURCES)
+    if "p" in fields:
+        values["p"] = rng.choice(PERIODS).format(y=ctx["y"], q=rng.randint(1, 4))
+    if "q" in fields:
+        values["q"] = rng.randint(1, 4)
+    if "m" in fields:
+        values["m"] = rng.randint(1, 12)
+    if "n" in fields:
+        values["n"] = rng.randint(12, 480)
+    for key in ("c", "u", "scope", "y", "d"):
+        if key in fields:
+            values[key] = ctx.get(key, "")
     text = template.format(**values)
     return text[:1].upper() + text[1:]

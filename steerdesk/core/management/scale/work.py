@@ -100,7 +100,13 @@ class WorkBuilder:
                     self._item(u, plan_id, number, year)
 
     def _dates(self, year: int) -> tuple[datetime.date, datetime.date]:
-        rng = self.rng
+        """Start and due date of a plan item. This year's items are spread around the seeding day (about a
+        third still ahead, whatever the month), earlier years' over their year."""
+        rng, today = self.rng, self.run.today
+        if year == today.year:
+            due = max(today + datetime.timedelta(days=rng.randint(-240, 110)), datetime.date(year, 1, 20))
+            start = max(due - datetime.timedelta(days=rng.randint(30, 150)), datetime.date(year, 1, 2))
+            return start, due
         start = datetime.date(year, 1, 10) + datetime.timedelta(days=rng.randint(0, 200))
         due = start + datetime.timedelta(days=rng.randint(30, 150))
         return start, min(due, datetime.date(year, 12, 31))
@@ -184,12 +190,12 @@ class WorkBuilder:
         rng, today = self.rng, self.run.today
         r = rng.random()
         if due < today:
-            if r < 0.72:
+            if r < 0.84:
                 status = Status.DONE
             elif cancelled:
                 return Status.CANCELLED, 0, None
             else:
-                status = Status.IN_PROGRESS if r < 0.88 else Status.NOT_STARTED
+                status = Status.IN_PROGRESS if r < 0.94 else Status.NOT_STARTED
         elif cancelled:
             return Status.CANCELLED, 0, None
         else:

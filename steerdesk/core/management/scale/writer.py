@@ -71,6 +71,7 @@ class BulkWriter:
         self.stats: dict[str, TableStats] = {}
         self._tables: dict[tuple[type[models.Model], tuple[str, ...]], _Table] = {}
         self._pending = 0
+        self._fk_checks_off = False
 
     # Tables
 
@@ -222,6 +223,11 @@ class BulkWriter:
                 cursor.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
         if self.vendor == "sqlite":
             uninstall_engine_index(self.connection)
+            # Without the indexes on its foreign-key columns SQLite would scan a whole child table for every
+            # parent row inserted while a deferred reference is pending: check the references once at the end
+            # instead (`PRAGMA foreign_key_check`). A no-op inside a transaction (the tests), where the checks
+            # stay on.
+            self._fk_checks_off = self.connection.disable_constraint_checking()
         return [sql for _name, sql in saved]
 
     def create_indexes(self, statements: list[str]) -> None:
@@ -233,6 +239,12 @@ class BulkWriter:
             for sql in statements:
                 cursor.execute(sql)
         install_engine_index(self.connection)
+        if self._fk_checks_off:
+            self._fk_checks_off = False
+            try:
+                self.connection.check_constraints(table_names=list(self.stats))  # IntegrityError if any
+            finally:
+                self.connection.enable_constraint_checking()
 
     def finish(self) -> None:
         """Flush what is left; on PostgreSQL move the id sequences past the ids chosen here."""
