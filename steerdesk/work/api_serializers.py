@@ -334,7 +334,9 @@ class TaskUpdateSerializer(_TaskFields):
 
 
 class TaskFromRoutingSerializer(_TaskFields):
-    routing = serializers.IntegerField(min_value=1, help_text="The routing of an incoming document.")
+    routing = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The routing of an incoming document."
+    )
     title = NFCCharField(max_length=500, required=False, help_text="The document's summary when left out.")
     lead_units = _id_list("Lead units; the routed unit when left out.")
     cooperating_units = _id_list("Cooperating units.")
@@ -392,7 +394,11 @@ class EvidenceUploadSerializer(serializers.Serializer):
         help_text="PDF, DOCX, XLSX, ODT, PNG, JPEG or TIFF (type checked by content)."
     )
     report = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="A progress report of this assignment."
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        help_text="A progress report of this assignment.",
     )
 
 

@@ -451,6 +451,9 @@ def test_split_cancel_and_filters(api_for, users, tree, communes, work):
     ) == [work.a1.pk]
     assert owner.get("/api/v1/assignments/", {"status": "late"}).status_code == 400
     assert owner.get("/api/v1/assignments/", {"direction": "sideways"}).status_code == 400
+    for junk in ("²", "9" * 30, "-1", "1.5"):
+        assert owner.get("/api/v1/assignments/", {"plan": junk}).status_code == 400, junk
+        assert owner.get("/api/v1/rollup/", {"unit": junk}).status_code == 400, junk
 
     task = Task.objects.get(pk=work.task.pk)
     response = owner.post(f"/api/v1/tasks/{task.pk}/cancel/", {"reason": "Trùng việc"}, format="json")
