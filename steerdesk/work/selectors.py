@@ -410,6 +410,8 @@ def task_rollup(*, user, task: Task, today: datetime.date | None = None) -> Roll
         .order_by()
     )
     outside = list(outside)
+    # A task's roll-up lists the units that have a share of it, not every child unit.
+    base.rows = [row for row in base.rows if row.total]
     if outside:
         units = OrgUnit.objects.in_bulk([row["unit"] for row in outside])
         for row in outside:

@@ -127,6 +127,17 @@ def _visible_units(actor, unit_ids: Iterable[int]) -> list[OrgUnit]:
     return units
 
 
+def _visible_people(actor, people: Sequence[Any]) -> None:
+    """Responsible people must be people the actor can see (no naming, and notifying, strangers)."""
+    from steerdesk.orgs.models import Person
+
+    ids = {p.pk for p in people}
+    if ids and Person.objects.for_user(actor).filter(pk__in=ids).count() != len(ids):
+        raise ValidationError(
+            {"responsible": _("Choose responsible people from your own part of the unit tree.")}
+        )
+
+
 def units_of_kind_below(*, unit: OrgUnit, kind: str) -> list[OrgUnit]:
     """Every active unit of `kind` strictly below `unit` (the "every unit of kind X below me" choice)."""
     return list(
@@ -220,6 +231,7 @@ def task_create(
     `parent_assignment` (splitting one's own assignment further down) must be assigned to the unit."""
     require_role(actor, unit.path, Role.SECRETARY)
     data = _resolve_due(_clean(data, TASK_FIELDS))
+    _visible_people(actor, responsible)
     if plan is not None and plan.unit_id != unit.pk:
         raise ValidationError({"plan": _("Choose a plan of this unit.")})
     if plan is not None and plan.status == Plan.PlanStatus.CLOSED:
@@ -275,6 +287,7 @@ def task_update(
     if task.status == Status.CANCELLED:
         raise ValidationError(_("A cancelled task cannot be edited."))
     data = _resolve_due(_clean(data, TASK_FIELDS), current=task)
+    _visible_people(actor, responsible or ())
     old_due = task.due_date
     with transaction.atomic():
         instance_update(actor=actor, instance=task, expected_version=expected_version, data=data)
@@ -680,7 +693,8 @@ def _refresh_task(task_id: int) -> None:
         status = Status.NOT_STARTED
     else:
         status = Status.IN_PROGRESS
-    percent = round(sum(p for _s, p in leads) / len(leads))
+    total = sum(p for _s, p in leads)
+    percent = (2 * total + len(leads)) // (2 * len(leads))  # half up: 2.5 % → 3 %
     if (task.status, task.percent) != (status, percent):
         Task.objects.filter(pk=task_id).update(status=status, percent=percent)
 

@@ -245,8 +245,9 @@ def check_world(user, world: World) -> None:
 
 
 def check_task_rollup(user, task: Task, units, rows) -> None:
-    """A task's roll-up: its cascade (the root task's assignments) per child of the task's unit, plus one row
-    per unit outside that subtree to which the task's unit (or a unit below it) gave work of the cascade."""
+    """A task's roll-up: its cascade (the root task's assignments) per child of the task's unit that has a share
+    of it, plus one row per unit outside that subtree to which the task's unit (or a unit below it) gave work of
+    the cascade."""
     unit = next(u for u in units if u.pk == task.unit_id)
     cascade = [a for a in rows if a.root_task_id == (task.root_task_id or task.pk)]
     expected = brute_rollup(unit, units, cascade)
@@ -255,6 +256,8 @@ def check_task_rollup(user, task: Task, units, rows) -> None:
         if not a.unit_path.startswith(unit.path) and a.task_unit_path.startswith(unit.path):
             outside.setdefault(a.unit_id, []).append(a)
     expected += [(unit_id, False, brute_counts(mine)) for unit_id, mine in outside.items()]
+    # A task's roll-up lists only the units that have a share of the cascade.
+    expected = [row for row in expected if row[2][0]]
     result = selectors.task_rollup(user=user, task=task, today=TODAY)
     assert sorted(as_rows(result)) == sorted(expected), (task.title, unit.path)
     assert total_of(result) == summed(expected)
