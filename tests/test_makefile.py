@@ -79,7 +79,8 @@ def test_test_runs_the_whole_suite_and_passes_pytest_args():
     assert dry_run("test", "PYTEST_ARGS=-m 'not e2e'")[-1] == ".venv/bin/python -m pytest -q -m 'not e2e'"
 
 
-def test_lint_checks_format_and_rules_and_worker_runs_the_db_worker():
+def test_lint_checks_format_and_rules_and_worker_runs_the_worker_with_its_scheduler():
     lint = dry_run("lint")
     assert index_of(lint, r"ruff format --check") < index_of(lint, r"ruff check")
-    assert dry_run("worker")[-1] == ".venv/bin/steerdesk db_worker"
+    # `steerdesk worker` = django-tasks-db's db_worker plus the daily reminder scheduler thread.
+    assert dry_run("worker")[-1] == ".venv/bin/steerdesk worker"
