@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import math
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,11 +157,14 @@ def _read_xlsx(data: bytes) -> list[tuple[int, list[Any]]]:
     try:
         sheet = workbook.worksheets[0]
         rows = []
+        # Read-only workbooks parse the sheet while it is iterated: a damaged sheet fails here, not above.
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             rows.append((number, list(cells)))
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
                 break
         return rows
+    except Exception as exc:
+        raise _reject(_("The file is not a readable XLSX workbook.")) from exc
     finally:
         workbook.close()
 
@@ -255,7 +259,7 @@ def _text(value: Any) -> str:
 
 
 def _phone(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         digits = str(int(value))
         # A number cell drops the leading zero of a Vietnamese phone number (0912…, 10 digits).
         return "0" + digits if len(digits) == 9 else digits

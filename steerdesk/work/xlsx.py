@@ -419,11 +419,14 @@ def read_workbook(data: bytes) -> list[tuple[int, tuple]]:
         # The tasks sheet by its name (a user may have moved it), else the first sheet.
         sheet = workbook[TASKS_SHEET] if TASKS_SHEET in workbook.sheetnames else workbook.worksheets[0]
         rows = []
+        # Read-only workbooks parse the sheet while it is iterated: a damaged sheet fails here, not above.
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
             rows.append((number, cells))
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS + 1:
                 break
         return rows
+    except Exception as exc:
+        raise _reject(_("The file is not a readable XLSX workbook.")) from exc
     finally:
         workbook.close()
 
