@@ -308,7 +308,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "steerdesk.api.pagination.LimitOffsetPagination",  # limit ≤ 500
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "steerdesk.api.exceptions.exception_handler",
 }

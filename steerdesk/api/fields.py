@@ -42,6 +42,21 @@ def version_field():
     return serializers.IntegerField(min_value=1, help_text=VERSION_HELP)
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit (BigAutoField)
+
+
+def int_query_param(request, name: str, *, min_value: int = 0, max_value: int = MAX_ID) -> int | None:
+    """The whole number in query parameter `name` (None when absent or empty); 400 with DRF's message when it
+    is not one or out of range, so a huge or odd value ("²", 10**30) never reaches the database driver."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return serializers.IntegerField(min_value=min_value, max_value=max_value).run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from exc
+
+
 class VersionSerializer(serializers.Serializer):
     """A body with only the version: actions such as deactivate, sign or issue."""
 

@@ -23,7 +23,13 @@ from steerdesk.api.base import (
     ScopedUpdateMixin,
     ScopedViewSet,
 )
-from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField, VersionSerializer, version_field
+from steerdesk.api.fields import (
+    NFCCharField,
+    ScopedPrimaryKeyRelatedField,
+    VersionSerializer,
+    int_query_param,
+    version_field,
+)
 from steerdesk.core.scope import Role, has_role
 from steerdesk.orgs.models import Committee, OrgUnit
 
@@ -312,15 +318,6 @@ DOCUMENT_FILTERS = [
 ]
 
 
-def _int_param(request, name):
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if not raw.isdigit():
-        raise ValidationError({name: [_("A whole number is required.")]})
-    return int(raw)
-
-
 def _date_param(request, name):
     raw = request.query_params.get(name)
     if raw in (None, ""):
@@ -371,13 +368,13 @@ class DocumentViewSet(ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet):
         filters = selectors.DocumentFilters(
             direction=direction,
             status=status_value,
-            year=_int_param(self.request, "year"),
+            year=int_query_param(self.request, "year", min_value=1, max_value=9999),
             date_from=_date_param(self.request, "date_from"),
             date_to=_date_param(self.request, "date_to"),
         )
         qs = selectors.apply_document_filters(queryset, filters)
         for name in ("register", "doc_type"):
-            value = _int_param(self.request, name)
+            value = int_query_param(self.request, name)
             if value is not None:
                 qs = qs.filter(**{f"{name}_id": value})
         if p.get("number"):

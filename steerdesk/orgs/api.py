@@ -15,7 +15,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 
 from steerdesk.api.base import ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet
-from steerdesk.api.fields import NFCCharField, ScopedPrimaryKeyRelatedField, VersionSerializer, version_field
+from steerdesk.api.fields import (
+    NFCCharField,
+    ScopedPrimaryKeyRelatedField,
+    VersionSerializer,
+    int_query_param,
+    version_field,
+)
 from steerdesk.core.scope import Role
 from steerdesk.core.text import fold, tokens
 
@@ -251,7 +257,7 @@ def _unit_filter(request, queryset):
     if raw in (None, ""):
         return queryset
     unit = None
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:  # "²" is a digit to str.isdigit()
         unit = OrgUnit.objects.for_user(request.user).filter(pk=int(raw)).only("path").first()
     if unit is None:
         raise ValidationError({"unit": [_("Unknown unit.")]})
@@ -437,12 +443,9 @@ class MembershipViewSet(ScopedCreateMixin, ScopedViewSet):
     def filter_queryset(self, queryset):
         queryset = _unit_filter(self.request, queryset)
         for name in ("committee", "person"):
-            raw = self.request.query_params.get(name)
-            if raw in (None, ""):
-                continue
-            if not raw.isdigit():
-                raise ValidationError({name: [_("A whole number is required.")]})
-            queryset = queryset.filter(**{f"{name}_id": int(raw)})
+            value = int_query_param(self.request, name)
+            if value is not None:
+                queryset = queryset.filter(**{f"{name}_id": value})
         current = _bool_param(self.request, "current")
         if current is not None:
             queryset = queryset.filter(end_date__isnull=current)
