@@ -47,9 +47,9 @@ NATIONAL_OUTGOING = {
     "bloc": 120,
     "party": 40,
     "province": 200,
-    "province_dept": 60,
-    "district": 80,
-    "commune": 14,
+    "province_dept": 40,
+    "district": 50,
+    "commune": 8,
 }
 NATIONAL_ITEMS = {
     "central": 14,
@@ -59,9 +59,9 @@ NATIONAL_ITEMS = {
     "bloc": 8,
     "party": 6,
     "province": 22,
-    "district": 22,
+    "district": 26,
 }
-NATIONAL_OWN = {"commune": 12, "province_dept": 10, "ministry_dept": 8, "subsidiary": 8}
+NATIONAL_OWN = {"commune": 13, "province_dept": 10, "ministry_dept": 8, "subsidiary": 8}
 
 SCALES: dict[str, Scale] = {
     "national": Scale(
@@ -81,7 +81,7 @@ SCALES: dict[str, Scale] = {
         communes=(25, 37),
         people=10_000,
         outgoing={**NATIONAL_OUTGOING, "province": 600, "province_dept": 90, "district": 50, "commune": 10},
-        items={"province": 70, "district": 30},
+        items={"province": 36, "district": 18},
         own_tasks={"commune": 12, "province_dept": 12},
         flush_rows=25_000,
     ),

@@ -69,12 +69,12 @@ ACTIONS = [
     "tổ chức học tập, quán triệt",
     "tuyên truyền, phổ biến",
     "kiểm tra việc thực hiện",
-    "sơ kết 5 năm thực hiện",
-    "tổng kết thực hiện",
+    "sơ kết việc thực hiện",
+    "tổng kết việc thực hiện",
     "tập huấn nghiệp vụ về",
-    "rà soát, đánh giá",
-    "nâng cao hiệu quả",
-    "đẩy mạnh",
+    "rà soát, đánh giá việc thực hiện",
+    "nâng cao hiệu quả thực hiện",
+    "đẩy mạnh thực hiện",
 ]
 PERIODS = ["6 tháng đầu năm {y}", "năm {y}", "quý {q} năm {y}", "9 tháng năm {y}", "giai đoạn 2021 - 2025"]
 DECISIONS = [

@@ -130,7 +130,6 @@ class TreeBuilder:
             OrgUnit.objects.filter(parent__isnull=True).order_by("-path").values_list("path", flat=True)
         )
         self._roots = _decode(last_root[0]) + 1 if last_root else 0
-        self._used_places: set[str] = set()
 
     # --- The tree ------------------------------------------------------------------------------------------
 
@@ -211,13 +210,14 @@ class TreeBuilder:
         count = self.rng.randint(*s.districts)
         real = names.HOA_BINH_DISTRICTS if short == "Hòa Bình" else []
         city = kind_word == "thành phố"
+        used = {short} | {d[1] for d in real}  # district names are unique within their province
         for i in range(count):
             if i < len(real):
                 d_name, d_short, d_word = real[i]
             elif i == 0 and not city:
                 d_name, d_short, d_word = f"Thành phố {short}", short, "thành phố"
             else:
-                d_short = self._place()
+                d_short = self._place(used)
                 d_word = "quận" if city and i < count // 2 else ("thị xã" if i % 7 == 3 else "huyện")
                 d_name = f"{d_word[:1].upper()}{d_word[1:]} {d_short}"
             district = self.add(
@@ -227,21 +227,22 @@ class TreeBuilder:
             self.communes(district)
         return province
 
-    def _place(self) -> str:
-        place = names.place_name(self.rng, self._used_places)
+    def _place(self, used: set[str]) -> str:
+        place = names.place_name(self.rng, used)
         return names.new_style(place) if self.rng.random() < 0.25 else place
 
     def communes(self, district: Unit) -> None:
         count = self.rng.randint(*self.scale.communes)
         real = names.LAC_SON_COMMUNES if district.short == "Lạc Sơn" else []
         urban = district.kind_word in ("quận", "thành phố", "thị xã")
+        used: set[str] = set()  # commune names are unique within their district
         for i in range(count):
             if i < len(real):
                 c_name = real[i]
             elif i == 0 and district.kind_word == "huyện":
-                c_name = f"Thị trấn {self._place()}"
+                c_name = f"Thị trấn {self._place(used)}"
             else:
-                c_name = f"{'Phường' if urban and i % 3 else 'Xã'} {self._place()}"
+                c_name = f"{'Phường' if urban and i % 3 else 'Xã'} {self._place(used)}"
             self.add(district, c_name, c_name, "UBND", Kind.COMMUNE, "commune", local=True)
 
     def ministry(self, root, name, code, short):

@@ -163,7 +163,9 @@ class WorkBuilder:
             )  # fmt: skip
             if role == LEAD and status != Status.CANCELLED:
                 summary.append((status, percent))
-            if unit is not u and status in (Status.NOT_STARTED, Status.IN_PROGRESS):
+            # The assignee hands its share down when it receives it (while still open): whatever became of it
+            # since, the split stays.
+            if unit is not u and status != Status.CANCELLED:
                 split_to = [c for c in unit.children if c.level in DOWN.get(unit.level, ())]
                 if split_to and rng.random() < SPLIT.get(unit.level, 0):
                     rows.append(("split", unit, a_id, a_due, split_to))
