@@ -174,3 +174,80 @@ def preference_update(*, actor, data: dict) -> WorkPreference:
     with transaction.atomic():
         preference, _created = WorkPreference.objects.update_or_create(user=actor, defaults=values)
     return preference
+
+
+# ---------------------------------------------------------------------------------------------------------
+# One summary per recipient for work created in bulk (the XLSX import of a plan's new tasks)
+
+ID_CHUNK = 900  # ids per `IN (…)`: well below SQLite's and PostgreSQL's limits on bound parameters
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + ID_CHUNK] for i in range(0, len(ids), ID_CHUNK)]
+
+
+def notify_assigned_summary(*, assignment_ids: list[int]) -> int:
+    """Tell the same people as `notify_assigned` (the assignee units' secretaries and admins, the people named
+    responsible; never the one who assigned), but each of them once per assigning unit and plan: "Huyện Lạc
+    Sơn assigned you 250 tasks of the plan …", linking to their work list. One task gets the usual text and
+    link. A few bulk queries whatever the number of assignments."""
+    from django.urls import reverse
+
+    from steerdesk.accounts.models import User
+    from steerdesk.orgs.models import OrgUnit
+
+    from .models import Plan
+
+    ids = sorted(set(assignment_ids))
+    rows = []  # (assignment id, assignee unit, created by, task, task title, assigning unit, plan)
+    links = []  # (assignment id, person id) of the people named responsible
+    through = Assignment.responsible.through
+    for chunk in _chunks(ids):
+        rows += Assignment.objects.filter(pk__in=chunk).values_list(
+            "pk", "unit_id", "created_by_id", "task_id", "task__title", "task__unit_id", "task__plan_id"
+        )
+        links += through.objects.filter(assignment_id__in=chunk).values_list("assignment_id", "person_id")
+    if not rows:
+        return 0
+    writers = _unit_writers({row[1] for row in rows})
+    person_users = dict(
+        User.objects.filter(person_id__in=sorted({p for _a, p in links})).values_list("person_id", "pk")
+    )
+    responsible: dict[int, set[int]] = defaultdict(set)
+    for assignment_id, person_id in links:
+        if person_id in person_users:
+            responsible[assignment_id].add(person_users[person_id])
+    per_user: dict[int, dict[tuple[int, int | None], list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        pk, unit_id, created_by_id, _task_id, _title, task_unit_id, plan_id = row
+        for user_id in writers.get(unit_id, set()) | responsible.get(pk, set()):
+            if user_id != created_by_id:
+                per_user[user_id][(task_unit_id, plan_id)].append(row)
+    units = OrgUnit.objects.in_bulk(sorted({row[5] for row in rows}))
+    plans = dict(
+        Plan.objects.filter(pk__in=sorted({row[6] for row in rows if row[6]})).values_list("pk", "title")
+    )
+    my_tasks = reverse("work:my_tasks")
+
+    def render(group):
+        (task_unit_id, plan_id), items = group
+        unit = units[task_unit_id]
+        unit_name = unit.short_name or unit.name
+        count = len({item[3] for item in items})
+        if count == 1:
+            pk, title = items[0][0], items[0][4]
+            text = _("%(unit)s assigned you a task: %(title)s") % {"unit": unit_name, "title": title}
+            return Notification.Kind.ASSIGNED, text, reverse("work:assignment_detail", args=[pk])
+        if plan_id:
+            text = _("%(unit)s assigned you %(count)s tasks of the plan %(plan)s") % {
+                "unit": unit_name,
+                "count": count,
+                "plan": plans.get(plan_id, ""),
+            }
+        else:
+            text = _("%(unit)s assigned you %(count)s tasks") % {"unit": unit_name, "count": count}
+        return Notification.Kind.ASSIGNED, text, my_tasks
+
+    return notify(
+        user_texts=_render({user_id: list(groups.items()) for user_id, groups in per_user.items()}, render)
+    )

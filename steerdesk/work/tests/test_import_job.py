@@ -8,10 +8,13 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from steerdesk.accounts.models import RoleGrant
+from steerdesk.accounts.tests.factories import UserFactory
+from steerdesk.core.models import AuditEntry
 from steerdesk.work import services, tasks, xlsx, xlsx_import
 from steerdesk.work.models import Assignment, ImportJob, Notification, Task
 
@@ -184,73 +187,58 @@ def test_a_job_whose_user_lost_the_role_fails(plan, users):
     assert not Task.objects.filter(title="Không được").exists()
 
 
-def _bulk_tasks(plan, units, n: int) -> list[Task]:
-    """`n` plan items made directly in the database (the services would take minutes on a busy test machine):
-    the same rows `task_create` writes, each with one lead assignment."""
-    unit = plan.unit
-    Task.objects.bulk_create(
-        [
-            Task(
-                unit=unit,
-                unit_path=unit.path,
-                plan=plan,
-                item_number=str(i + 1),
-                title=f"Nhiệm vụ số {i + 1} của kế hoạch",
-                due_date=datetime.date(2026, 12, 31),
-                source_kind=Task.SourceKind.PLAN_ITEM,
-            )
-            for i in range(n)
-        ],
-        batch_size=500,
+def test_a_5000_row_file_of_new_tasks_runs_through_the_job(
+    plan, users, tree, django_capture_on_commit_callbacks
+):
+    """The acceptance size through the job path, all new tasks: checked row by row with progress, then written
+    in bulk in one transaction (units, working days and audit as `task_create` writes them), and each
+    recipient notified once."""
+    commune_secretary = UserFactory(username="sec_a1", language="en")
+    RoleGrant.objects.create(
+        user=commune_secretary, unit=tree.commune_a1, unit_path=tree.commune_a1.path, role="secretary"
     )
-    created = list(Task.objects.filter(plan=plan).exclude(item_number__in=["1", "2"]).order_by("id"))
-    created += list(
-        Task.objects.filter(plan=plan, title__startswith="Nhiệm vụ số ", item_number__in=["1", "2"])
-    )
-    Assignment.objects.bulk_create(
-        [
-            Assignment(
-                task=t,
-                root_task=t,
-                unit=units[i % len(units)],
-                unit_path=units[i % len(units)].path,
-                task_unit_path=unit.path,
-                due_date=t.due_date,
-            )
-            for i, t in enumerate(created)
-        ],
-        batch_size=500,
-    )
-    return created
-
-
-def test_a_5000_row_file_runs_through_the_job(plan, users, tree, django_capture_on_commit_callbacks):
-    """The acceptance size through the job path: 5,000 exported tasks checked row by row (with progress), the
-    few edited or new rows applied, the rest left untouched. A 5,000-row import of *new* tasks takes minutes
-    here (one `task_create` per row) and is measured outside the suite."""
-    _bulk_tasks(plan, [tree.district_a, tree.commune_a1], 4993)
-    data = xlsx.export_plan(user=users.owner, plan=plan)
-    wb = openpyxl.load_workbook(io.BytesIO(data))
-    ws = wb["Nhiệm vụ"]
-    assert ws.max_row == 4996  # the header and 4,995 tasks; with 5 new rows the file has 5,000 rows
-    edited = [ws.cell(r, COL["code"]).value for r in range(2, 4997, 500)]
-    for r in range(2, 4997, 500):
-        ws.cell(r, COL["title"]).value = f"{ws.cell(r, COL['title']).value} (đã sửa)"
-    for i in range(5):
-        ws.append(
-            {COL["title"]: f"Nhiệm vụ bổ sung {i}", COL["lead_units"]: f"Xã Vũ Bình [{tree.commune_a1.pk}]"}
-        )
-    versions = dict(Task.objects.values_list("pk", "version"))
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(xlsx.HEADER)
+    commune = f"Xã Vũ Bình [{tree.commune_a1.pk}]"
+    for i in range(5000):
+        row = {COL["item_number"]: str(i + 1), COL["title"]: f"Việc nhập {i}"}
+        if i % 2:
+            row[COL["lead_units"]] = commune
+        elif i % 4 == 0:
+            row[COL["cooperating_units"]] = commune
+        if i % 5 == 0:
+            row[COL["start_date"]], row[COL["due_working_days"]] = "13/02/2026", 5
+        else:
+            row[COL["due_date"]] = "31/12/2026"
+        ws.append(row)
     with django_capture_on_commit_callbacks(execute=True):
         job = xlsx.import_job_create(actor=users.owner, plan=plan, uploaded_file=upload(save(wb)))
     job.refresh_from_db()
     assert job.errors == []
     assert (job.status, job.rows_total, job.rows_done) == ("done", 5000, 5000)
-    assert (job.created_count, job.updated_count, job.unchanged_count) == (5, 10, 4985)
-    after = dict(Task.objects.values_list("pk", "version"))
-    assert {pk for pk in versions if after[pk] != versions[pk]} == set(edited)
-    assert Task.objects.filter(plan=plan).count() == 5000
-    assert Task.objects.filter(title__endswith="(đã sửa)").count() == 10
+    assert (job.created_count, job.updated_count, job.unchanged_count) == (5000, 0, 0)
+    assert Task.objects.filter(plan=plan).count() == 5002
+    shares = Assignment.objects.filter(task__plan=plan, task__title__startswith="Việc nhập ")
+    assert shares.filter(role="lead", unit=tree.commune_a1).count() == 2500
+    assert shares.filter(role="lead", unit=tree.district_a).count() == 2500
+    assert shares.filter(role="cooperate", unit=tree.commune_a1).count() == 1250
+    assert Task.objects.get(title="Việc nhập 0").due_date == datetime.date(2026, 2, 27)  # Tết skipped
+    assert Task.objects.get(title="Việc nhập 1").due_date == datetime.date(2026, 12, 31)
+    assert (
+        AuditEntry.objects.filter(
+            action="create",
+            content_type__in=ContentType.objects.get_for_models(Task, Assignment).values(),
+            actor=users.owner,
+        ).count()
+        == 2 + 2 + 5000 + 6250  # the fixture's tasks and assignments, then the import's
+    )
+    notes = Notification.objects.filter(kind=Notification.Kind.ASSIGNED)
+    assert sorted(notes.values_list("user__username", flat=True)) == ["admin", "sec_a1"]
+    assert notes.get(user=commune_secretary).text == (
+        "Huyện Lạc Sơn assigned you 3750 tasks of the plan Kế hoạch năm 2026"
+    )
+    assert not notes.filter(user=users.owner).exists()
 
 
 def test_a_5000_row_file_with_one_bad_row_writes_nothing(

@@ -357,24 +357,48 @@ def test_one_bad_row_among_good_ones_writes_nothing(plan, tasks, users):
 
 
 def test_a_failure_while_writing_rolls_everything_back(plan, tasks, users, monkeypatch):
+    """The new rows are written first (in bulk); a changed row that then fails takes them back with it."""
     wb = workbook(xlsx.export_plan(user=users.owner, plan=plan))
     ws = wb["Nhiệm vụ"]
     for i in range(3):
         ws.append({COL["title"]: f"Mới {i}"})
-    real = services.task_create
-    calls = []
+    r = row_of(ws, tasks[1])
+    ws.cell(r, COL["title"]).value = "Đổi tên"
+    created = []
+    real = services.tasks_create_many
+
+    def spy(**kwargs):
+        created.extend(real(**kwargs))
+        return created
 
     def failing(**kwargs):
-        calls.append(kwargs["data"]["title"])
-        if len(calls) == 3:
-            from django.core.exceptions import ValidationError
+        from django.core.exceptions import ValidationError
 
-            raise ValidationError({"title": "boom"})
-        return real(**kwargs)
+        assert Task.objects.filter(pk__in=[t.pk for t in created]).count() == 3  # written, not committed
+        raise ValidationError({"title": "boom"})
 
-    monkeypatch.setattr(services, "task_create", failing)
+    monkeypatch.setattr(services, "tasks_create_many", spy)
+    monkeypatch.setattr(services, "task_update", failing)
+    before, before_audit = Task.objects.count(), audit_count()
+    assert rejected(users.owner, plan, save(wb)) == [(r, "Nội dung nhiệm vụ", "boom")]
+    assert len(created) == 3
+    assert (Task.objects.count(), audit_count()) == (before, before_audit)
+
+
+def test_a_unit_closed_between_check_and_write_names_its_row(plan, tasks, users, tree, commune_a2):
+    wb = workbook(xlsx.export_plan(user=users.owner, plan=plan))
+    ws = wb["Nhiệm vụ"]
+    ws.append({COL["title"]: "Mới", COL["lead_units"]: f"Xã Vũ Bình [{tree.commune_a1.pk}]"})
+    ws.append({COL["title"]: "Mới nữa", COL["cooperating_units"]: f"Xã Vũ Lâm [{commune_a2.pk}]"})
+    sheet = xlsx.parse_header(xlsx.read_workbook(save(wb)))
+    import_plan, errors = xlsx_import.check_rows(actor=users.owner, plan=plan, sheet=sheet)
+    assert errors == [] and len(import_plan.creates) == 2
+    commune_a2.is_active = False
+    commune_a2.save(update_fields=["is_active"])
     before = Task.objects.count()
-    assert rejected(users.owner, plan, save(wb)) == [(ws.max_row, "Nội dung nhiệm vụ", "boom")]
+    with pytest.raises(ImportRejected) as info:
+        xlsx_import.apply(actor=users.owner, plan=plan, import_plan=import_plan)
+    assert [(e.row, e.column) for e in info.value.errors] == [(ws.max_row, "Đơn vị phối hợp")]
     assert Task.objects.count() == before
 
 
