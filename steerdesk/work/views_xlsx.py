@@ -5,7 +5,8 @@
 - `work:plan_import` → `PlanImportView` (plan pk): GET the upload page, POST a file → an `ImportJob`, queued;
   redirects to its status page (secretary of the plan's unit: 403 read-only, 404 out of scope).
 - `work:import_status` → `ImportStatusView` (job pk): the job's progress, then its result or error table;
-  htmx polls the `_import_progress.html` partial while the job runs.
+  htmx polls the `_import_progress.html` partial while the job runs. A job without progress for
+  `xlsx.STALLED_AFTER` (its worker died, or none runs) is shown as stopped, with the way to import again.
 - `work:unit_tasks_export` → `UnitTasksExportView`: the unit tasks list as an XLSX report, with the query
   parameters of the unit tasks page (`unit`, and the `forms.AssignmentFilterForm` fields: `direction`,
   `subtree`, `status`, `plan`, `q`, `order`), read the same way.
@@ -73,14 +74,12 @@ class PlanImportView(LoginRequiredMixin, View):
     model = Plan
 
     def _page(self, request, plan, form, status=200):
-        context = {
-            "plan": plan,
-            "form": form,
-            "columns": xlsx.COLUMNS,
-            "jobs": ImportJob.objects.for_user(request.user)
-            .filter(plan=plan)
-            .order_by("-created_at", "-id")[:5],
-        }
+        jobs = list(
+            ImportJob.objects.for_user(request.user).filter(plan=plan).order_by("-created_at", "-id")[:5]
+        )
+        for job in jobs:
+            job.stalled = xlsx.import_job_stalled(job)
+        context = {"plan": plan, "form": form, "columns": xlsx.COLUMNS, "jobs": jobs}
         return render(request, "work/import_form.html", context, status=status)
 
     @method_decorator(csrf_protect)
@@ -122,11 +121,14 @@ class ImportStatusView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         job = xlsx.import_job_get(user=request.user, pk=pk)
-        running = job.status in (ImportJob.JobStatus.QUEUED, ImportJob.JobStatus.RUNNING)
+        stalled = xlsx.import_job_stalled(job)
+        running = job.status in (ImportJob.JobStatus.QUEUED, ImportJob.JobStatus.RUNNING) and not stalled
         context = {
             "job": job,
             "plan": job.plan,
             "running": running,
+            "stalled": stalled,
+            "stalled_minutes": int(xlsx.STALLED_AFTER.total_seconds() // 60),
             "checking": running and (not job.rows_total or job.rows_done < job.rows_total),
             "percent": round(100 * job.rows_done / job.rows_total) if job.rows_total else 0,
         }

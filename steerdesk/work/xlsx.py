@@ -564,6 +564,19 @@ def import_job_create(*, actor, plan: Plan, uploaded_file) -> ImportJob:
     return job
 
 
+# A job whose row has not moved for this long is taken as stopped: its worker died (a running job commits its
+# progress every PROGRESS_EVERY rows, and its write phase takes seconds) or no worker runs (a queued job).
+STALLED_AFTER = datetime.timedelta(minutes=10)
+
+
+def import_job_stalled(job: ImportJob, now: datetime.datetime | None = None) -> bool:
+    """True for a queued or running job without progress for STALLED_AFTER: the page says so and stops
+    polling. The row is left as it is, so a worker that was only slow still records its outcome."""
+    if job.status not in (ImportJob.JobStatus.QUEUED, ImportJob.JobStatus.RUNNING):
+        return False
+    return job.updated_at < (now or timezone.now()) - STALLED_AFTER
+
+
 def import_job_get(*, user, pk) -> ImportJob:
     """An import job of a plan the user may change (secretary of its unit): 404 out of scope, 403 read-only."""
     from django.http import Http404

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from steerdesk.accounts.models import RoleGrant
 from steerdesk.accounts.tests.factories import UserFactory
@@ -281,6 +282,26 @@ def test_the_status_partial_polls_while_the_job_runs(plan, users, client_for):
     job.save()
     body = client_for(users.owner).get(url, headers={"HX-Request": "true"}).content.decode()
     assert "hx-get" not in body and "Ngày sai" in body and "Hạn hoàn thành" in body
+
+
+@pytest.mark.parametrize("status", [ImportJob.JobStatus.RUNNING, ImportJob.JobStatus.QUEUED])
+def test_a_job_without_progress_for_minutes_is_shown_stopped(plan, users, client_for, status):
+    """Its worker died (or none runs): the page stops polling, says so and offers a new import; the row is
+    left alone, so a worker that was only slow still records its outcome."""
+    job = make_job(plan, users.owner, status=status, rows_total=200, rows_done=50)
+    url = reverse("work:import_status", args=[job.pk])
+    client = client_for(users.owner)
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - xlsx.STALLED_AFTER / 2)
+    body = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert f'hx-get="{url}"' in body and "import-stalled" not in body
+    assert "import-stalled" not in client.get(import_url(plan)).content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - xlsx.STALLED_AFTER * 1.1)
+    body = client.get(url).content.decode()
+    assert "hx-get" not in body and 'id="import-stalled"' in body
+    assert f'href="{import_url(plan)}"' in body
+    job.refresh_from_db()
+    assert job.status == status
+    assert f'id="import-stalled-{job.pk}"' in client.get(import_url(plan)).content.decode()
 
 
 def test_a_file_that_is_not_xlsx_is_refused_and_not_stored(plan, users, client_for, immediate_tasks):
