@@ -154,7 +154,7 @@ class RegisterExportView(LoginRequiredMixin, View):
             if incoming
             else [_("Number"), _("Date")]
         ) + [_("Type"), _("Summary"), _("Signed by"), _("Status")]
-        ws.append(header)
+        _append_text_row(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for d in rows:
@@ -170,7 +170,7 @@ class RegisterExportView(LoginRequiredMixin, View):
                 if incoming
                 else [d.number_text, date]
             )
-            ws.append(lead + [d.doc_type.name, d.summary, d.signer_name, d.get_status_display()])
+            _append_text_row(ws, lead + [d.doc_type.name, d.summary, d.signer_name, d.get_status_display()])
         for column, width in zip("ABCDEFGHIJ", [14, 14, 18, 12, 30, 14, 60, 20, 12], strict=False):
             ws.column_dimensions[column].width = width
         out = io.BytesIO()
@@ -180,6 +180,17 @@ class RegisterExportView(LoginRequiredMixin, View):
         )
         response["Content-Disposition"] = f'attachment; filename="register-{register.pk}.xlsx"'
         return response
+
+
+def _append_text_row(ws, values) -> None:
+    """Append a row whose text stays text: a summary starting with "=" is not run as a formula (formula
+    injection), and characters XLSX cannot hold (control characters pasted with the text) are left out."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in values])
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 class RegisterPrintView(LoginRequiredMixin, View):
