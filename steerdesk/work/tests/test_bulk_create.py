@@ -162,7 +162,7 @@ def test_it_writes_what_task_create_writes(plan, tree, users, commune_a2):
     assert first_audit[2]["source_kind"] == [None, "plan_item"]
 
 
-def test_it_runs_the_same_queries_for_5_or_40_rows(plan, tree, users, commune_a2):
+def test_it_runs_the_same_queries_for_5_or_25_rows(plan, tree, users, commune_a2):
     def run(n: int) -> int:
         rows = [
             bulk_row({"title": f"Việc {i}", "due_working_days": 2}, [tree.commune_a1], [commune_a2])
@@ -172,9 +172,11 @@ def test_it_runs_the_same_queries_for_5_or_40_rows(plan, tree, users, commune_a2
             services.tasks_create_many(actor=users.owner, plan=plan, rows=rows)
         return len(queries)
 
-    assert run(5) == run(40)
-    assert Task.objects.filter(plan=plan).count() == 45
-    assert Assignment.objects.filter(task__plan=plan).count() == 90
+    run(1)  # warm the per-process caches (content types, working-day overrides)
+    # 25 rows stay within one INSERT per table even under SQLite's 999 bound parameters per statement.
+    assert run(5) == run(25)
+    assert Task.objects.filter(plan=plan).count() == 31
+    assert Assignment.objects.filter(task__plan=plan).count() == 62
 
 
 # ---------------------------------------------------------------------------------------------------------
