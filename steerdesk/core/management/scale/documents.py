@@ -305,8 +305,9 @@ class DocumentBuilder:
         run.writer.add(
             self.doc_table,
             (doc_id, u.id, u.path, reg.id, D.Direction.OUTGOING, status, doc_type.pk, number, text, key, period,
-             series, None, None, summary, body, u.name, signer, title, authority, on if signer else None, u.place, issued_at, urgency, confidentiality,
-             D.SecretLevel.MAT if secret else "", None, tokens, created, issued_at or created),
+             series, None, None, summary, body, u.name, signer, title, authority, on if signer else None,
+             u.place, issued_at, urgency, confidentiality, D.SecretLevel.MAT if secret else "", None, tokens,
+             created, issued_at or created),
         )  # fmt: skip
         self.counts["outgoing"] += 1
         if status == D.Status.ISSUED:

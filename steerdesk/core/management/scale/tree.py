@@ -512,9 +512,14 @@ def write_logins(run: Run, units: list[Unit], people: PeopleBuilder) -> list[str
         created.append(username)
 
     full_names = people.full_names
-    for u in units:
-        if not u.has_committee:
-            continue
+    # Districts elsewhere may share a name with Hòa Bình's units: the small demo's login names (hoabinh.thuky,
+    # lacson.thuky…) go to the units of the small demo, so those are named first.
+    hoa_binh = next((u.path for u in units if u.level == "province" and u.short == "Hòa Bình"), None)
+
+    def first(u: Unit) -> int:
+        return 0 if u.level != "district" or (hoa_binh and u.path.startswith(hoa_binh)) else 1
+
+    for u in sorted((u for u in units if u.has_committee), key=first):
         base = login_slug(u)
         username = f"{base}.thuky"
         n = 2
