@@ -17,13 +17,14 @@ STAMP := $(VENV)/.installed
 PO_FILES := $(wildcard steerdesk/locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: help install run test worker lint format messages demo clean crash-test backup restore bench
+.PHONY: help install run test worker lint format messages demo clean crash-test backup restore bench fuzz
 
 help:
 	@echo "make run      set up (venv, install, migrate, demo data once) and serve http://$(HOST):$(PORT)"
 	@echo "make test     the whole test suite (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make worker   run the background-job worker and the daily reminder scheduler"
 	@echo "make lint     ruff format --check + ruff check + bandit (no SQL built from strings, ...)"
+	@echo "make fuzz     fuzz the reference extractor and the people importer (atheris; FUZZ_SECONDS=60 each)"
 	@echo "make format   ruff format + ruff check --fix"
 	@echo "make messages update and compile the translations (needs gettext)"
 	@echo "make demo     migrate and seed the demo data into an empty database"
@@ -63,6 +64,12 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit -c pyproject.toml -q -r steerdesk
+
+# Not in CI. atheris builds native code and may not install on every Python: then a long hypothesis run instead.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	@$(PY) -m pip install --quiet -e ".[fuzz]" || echo "atheris could not be installed: falling back to hypothesis."
+	$(PY) -m tests.fuzz.run --seconds $(FUZZ_SECONDS)
 
 format: install
 	$(VENV)/bin/ruff format .
