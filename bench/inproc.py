@@ -181,6 +181,8 @@ def prepare(out: Path) -> None:
     """Attachments for the load test (once), then the plan: who logs in and which objects each simulated user
     opens. Users sharing a login get disjoint sets of assignments to report on, so no two simulated users ever
     report on the same assignment (a stale version would be a real 409, counted as a failure)."""
+    from django.db import connection
+
     from steerdesk.core.management.demo import DEMO_PASSWORD
     from steerdesk.core.scope import PATH_END
     from steerdesk.documents.models import Attachment, Document
@@ -193,6 +195,9 @@ def prepare(out: Path) -> None:
     if not logins:
         raise SystemExit("No secretary logins in the dataset: generate it with seed_demo --scale province.")
     added = add_attachments(logins, marks["superuser"], rng)
+    # Fresh planner statistics before measuring: a restore (the previous run's B6) leaves PostgreSQL without any.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     shares = {g.user_id: [] for g in logins}
     users = []
     for i in range(LOAD_USERS):
@@ -267,10 +272,15 @@ class Capture:
 
     def __init__(self):
         self.statements: list[tuple[str, object]] = []
+        self.seconds = 0.0
 
     def __call__(self, execute, sql, params, many, context):
         self.statements.append((sql, None if many else params))
-        return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - t0
 
 
 @contextmanager
@@ -318,7 +328,7 @@ def explain(statements) -> dict:
                 if isinstance(plan, str):
                     plan = json.loads(plan)
                 rows, scans = _pg_scan_rows(plan[0]["Plan"])
-                per_query.append({"rows_read": rows, "scans": scans, "sql": sql[:300]})
+                per_query.append({"rows_read": rows, "scans": scans, "sql": sql[:1500]})
         per_query.sort(key=lambda q: -q["rows_read"])
         return {
             "rows_read": sum(q["rows_read"] for q in per_query),
@@ -486,6 +496,7 @@ def bench_page(client, url: str, reps: int, headers: dict | None = None) -> dict
         "url": url,
         "bytes": len(response.content),
         "queries": len(cap.statements),
+        "sql_ms_one_request": round(cap.seconds * 1000, 2),
         **summary_ms(times),
         "plan": explain(cap.statements),
     }

@@ -166,8 +166,8 @@ def dataset_lines(run: dict) -> list[str]:
 def pages_table(run: dict) -> list[str]:
     pages = (run.get("inproc") or {}).get("pages") or {}
     http = (run.get("http_pages") or {}).get("pages") or {}
-    out = ["| Page (user) | p50 ms | p95 ms | queries | rows read (PG) / full scans (SQLite) | HTTP p50 ms |",
-           "|---|---:|---:|---:|---|---:|"]  # fmt: skip
+    out = ["| Page (user) | p50 ms | p95 ms | queries | of which SQL ms | HTML kB | rows read (PG) / full scans (SQLite) | HTTP p50 ms |",
+           "|---|---:|---:|---:|---:|---:|---|---:|"]  # fmt: skip
     for name, page in pages.items():
         if "p50_ms" not in page:
             continue
@@ -179,7 +179,8 @@ def pages_table(run: dict) -> list[str]:
             reads = "; ".join(scans) if scans else "none"
         over_http = http.get(name, {}).get("p50_ms")
         out.append(f"| {name} ({page.get('user')}) | {fmt(page['p50_ms'])} | {fmt(page['p95_ms'])} | "
-                   f"{page['queries']} | {reads} | {fmt(over_http)} |")  # fmt: skip
+                   f"{page['queries']} | {fmt(page.get('sql_ms_one_request'))} | {fmt(page['bytes'] / 1000)} | "
+                   f"{reads} | {fmt(over_http)} |")  # fmt: skip
     return out
 
 
@@ -272,8 +273,11 @@ def generated() -> str:
                     "query after a warm-up; the search page over HTTP as well.", ""]  # fmt: skip
             out += search_table(run)
         if run.get("B5"):
-            out += ["", "Load test (B5): 50 users, think time 0.05–0.25 s, after the ramp-up "
-                    f"({run['B5']['seconds']} s):", ""]  # fmt: skip
+            b5 = run["B5"]
+            out += ["", f"Load test (B5): 50 users for {b5['seconds']} s, think time 0.05–0.25 s; statistics from "
+                    f"the moment the last user had logged in (the login phase took {fmt(b5.get('login_phase_s'))} s: "
+                    f"50 password hashes at once); locust itself used {fmt(b5.get('locust_cpu_share_of_one_core'), 2)} "
+                    "of a core.", ""]  # fmt: skip
             out += locust_table(run)
         if run.get("B6_migrations"):
             out += ["", "Additive migrations on PostgreSQL (B6):", ""] + migration_lines(run)

@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -212,14 +213,21 @@ def b5_locust(base: str, plan: Path, folder: Path, env: dict, users: int, second
     cmd = [PY, "-m", "locust", "-f", str(BENCH / "locustfile.py"), "--headless", "--users", str(users),
            "--spawn-rate", "10", "--run-time", f"{seconds}s", "--host", base, "--csv", str(prefix),
            "--reset-stats", "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING"]  # fmt: skip
+    login_out = folder / "locust-login.json"
+    login_out.unlink(missing_ok=True)
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.monotonic()
     result = subprocess.run(  # noqa: S603
         cmd,
         cwd=ROOT,
-        env={**env, "BENCH_PLAN": str(plan)},
+        env={**env, "BENCH_PLAN": str(plan), "BENCH_USERS": str(users), "BENCH_LOGIN_OUT": str(login_out)},
         capture_output=True,
         text=True,
         timeout=seconds + 180,
     )
+    wall = time.monotonic() - t0
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     stats_file = Path(f"{prefix}_stats.csv")
     if not stats_file.exists():
         sys.stderr.write(result.stdout[-3000:] + result.stderr[-3000:])
@@ -252,8 +260,11 @@ def b5_locust(base: str, plan: Path, folder: Path, env: dict, users: int, second
     total = next((row_summary(r) for r in rows if r["Name"] == "Aggregated"), None)
     per_request = [row_summary(r) for r in rows if r["Name"] != "Aggregated"]
     met = bool(total and total["requests_per_s"] >= 150 and total["p95_ms"] <= 300 and total["failures"] == 0)
+    login = json.loads(login_out.read_text()) if login_out.exists() else {}
     return {
         "tool": "locust (FastHttpUser)",
+        "login_phase_s": login.get("login_phase_s"),
+        "locust_cpu_share_of_one_core": round(locust_cpu / wall, 2),
         "users": users,
         "seconds": seconds,
         "think_time_s": [0.05, 0.25],
@@ -350,8 +361,10 @@ def main() -> None:
             log(f"B1 /healthz saturation: wrk {seconds} s")
             result["B1_saturation"] = b1_saturation(server.base, seconds, connections=8, threads=2)
             log(f"  {result['B1_saturation']['requests_per_s']} req/s")
-            log(f"B1 /healthz at a fixed 200 req/s for {seconds} s")
-            fixed = http_load(["fixed-rate", "--url", f"{server.base}/healthz", "--rate", "200",
+            # "Moderate": a quarter of the saturation throughput just measured, at most 200 req/s.
+            rate = max(20, min(200, round((result["B1_saturation"]["requests_per_s"] or 80) / 4)))
+            log(f"B1 /healthz at a fixed {rate} req/s for {seconds} s")
+            fixed = http_load(["fixed-rate", "--url", f"{server.base}/healthz", "--rate", str(rate),
                                "--seconds", str(seconds)], ds.env, timeout=seconds + 120)  # fmt: skip
             fixed["target_p99_ms"] = 5
             fixed["met"] = (fixed["latency_from_due_time"]["p99_ms"] or 1e9) <= 5 and fixed["errors"] == 0
