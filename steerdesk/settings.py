@@ -142,6 +142,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
+# Read replica (README, "Scaling"): STEERDESK_REPLICA_DATABASE_URL adds the `replica` alias and a router that
+# sends the reads of opted-in read-heavy pages there (steerdesk.core.db_router); unset, nothing changes.
+from steerdesk.core import storage_settings  # noqa: E402  (no Django imports beyond ImproperlyConfigured)
+
+_replica, DATABASE_ROUTERS = storage_settings.replica_database(
+    os.environ, DATABASES["default"], dj_database_url.parse
+)
+DATABASES.update(_replica)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -----------------------------------------------------------------------------------------------
@@ -250,7 +259,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # STEERDESK_S3_BUCKET (+ _ENDPOINT_URL, _REGION, _ACCESS_KEY_ID, _SECRET_ACCESS_KEY, _PREFIX,
+    # _ADDRESSING_STYLE): attachments in an S3-compatible bucket (README, "Scaling"); else under MEDIA_ROOT.
+    "default": storage_settings.default_storage(os.environ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if not DEBUG

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 from django.views import View
 
+from steerdesk.core.db_router import use_replica
 from steerdesk.core.htmx import htmx_partial
 from steerdesk.core.scope import Role, has_role
 
@@ -297,6 +298,7 @@ class TimelineView(LoginRequiredMixin, View):
         return render(request, "work/timeline.html", context)
 
 
+@use_replica  # read-heavy: may read a replica (README, "Scaling")
 class RollupView(LoginRequiredMixin, View):
     """Done / total, late, not started per child unit of the current unit (or `?unit=`); each child drills down."""
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from steerdesk.core.db_router import use_replica
 from steerdesk.core.htmx import htmx_partial
 from steerdesk.documents.uploads import install_size_limit
 from steerdesk.documents.views_attachments import content_disposition
@@ -137,6 +138,7 @@ class ImportStatusView(LoginRequiredMixin, View):
         return render(request, "work/import_status.html", context)
 
 
+@use_replica  # a report export: may read a replica (README, "Scaling")
 class UnitTasksExportView(LoginRequiredMixin, View):
     """The unit tasks list, with the page's own filters (`?unit=` and the `AssignmentFilterForm` fields), as a
     read-only XLSX report."""
