@@ -191,6 +191,14 @@ class BulkWriter:
 
     # Indexes
 
+    def _settle(self, cursor) -> None:
+        """PostgreSQL refuses to create or drop an index of a table with pending deferred foreign-key checks:
+        inside a surrounding transaction (the tests), run the pending checks now. Django's constraints are
+        all INITIALLY DEFERRED, so they go back to that."""
+        if self.vendor == "postgresql" and self.connection.in_atomic_block:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
     def drop_indexes(self, models_: Sequence[type[models.Model]]) -> list[str]:
         """Drop the secondary indexes of these tables (and SQLite's search triggers) for the load; returns the
         SQL that creates them again. Unique constraints stay: they check the generated rows as they come in.
@@ -219,6 +227,7 @@ class BulkWriter:
                     [tables],
                 )
                 saved = list(cursor.fetchall())
+            self._settle(cursor)
             for name, _sql in saved:
                 cursor.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
         if self.vendor == "sqlite":
@@ -236,6 +245,7 @@ class BulkWriter:
         from steerdesk.documents.search import install_engine_index
 
         with self.connection.cursor() as cursor:
+            self._settle(cursor)
             for sql in statements:
                 cursor.execute(sql)
         install_engine_index(self.connection)
