@@ -310,6 +310,9 @@ if not 0 <= STEERDESK_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured(
         f"STEERDESK_DIGEST_HOUR must be an hour from 0 to 23, not {STEERDESK_DIGEST_HOUR}"
     )
+# Roll-ups of subtrees with at least this many assignments read the summary table kept by the minute job of
+# `steerdesk worker` (steerdesk.work.summary) when it is fresh; smaller ones are counted live.
+STEERDESK_ROLLUP_SUMMARY_MIN = env_int("STEERDESK_ROLLUP_SUMMARY_MIN", 20000)
 
 # --- API ------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -230,6 +230,12 @@ class RollupSerializer(serializers.Serializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     rows = RollupRowSerializer(many=True, read_only=True, help_text="One row per child unit (and the unit).")
     total = RollupRowSerializer(read_only=True)
+    as_of = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the figures come from the summary table (large subtrees, refreshed every minute): when "
+        "it was computed. Null when counted live.",
+    )
 
 
 class NotificationSerializer(serializers.ModelSerializer):

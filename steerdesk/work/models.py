@@ -511,3 +511,33 @@ class ImportJob(ScopedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class UnitWorkCount(models.Model):
+    """Summary table of the roll-ups (tổng hợp): counts of the assignments in one unit's whole subtree.
+
+    One row per unit whose subtree holds at least one assignment, rebuilt every minute by the job
+    `summary.refresh_unit_work_counts` (see `steerdesk.work.summary`): a roll-up of a large subtree then reads
+    its children's rows instead of counting every assignment, so its cost depends on the number of units, not
+    of rows. `late` is counted as of `as_of_date` (the local date of the refresh); `computed_at` is when the
+    assignments were read, which the roll-up page shows. Never written by the services."""
+
+    unit = models.OneToOneField(
+        "orgs.OrgUnit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="work_count"
+    )
+    unit_path = PathField(_("path"))
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    not_started = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    late = models.PositiveIntegerField(default=0)
+    as_of_date = models.DateField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("work summary of a unit")
+        verbose_name_plural = _("work summaries of units")
+
+    def __str__(self) -> str:
+        return f"{self.unit_path}: {self.done}/{self.total}"

@@ -1,9 +1,12 @@
-"""A tiny daily scheduler for `steerdesk worker`: django-tasks has no periodic tasks of its own.
+"""A tiny scheduler for `steerdesk worker`: django-tasks has no periodic tasks of its own.
 
 A daemon thread wakes every minute and, once per local day at or after `STEERDESK_DIGEST_HOUR`
 (Asia/Ho_Chi_Minh), enqueues `reminders.send_due_digests`; the worker in the same process runs it. A worker
 started after the hour catches up at once. Several workers, or a restart, may enqueue the job more than once
 a day: the job is idempotent, so the second run sends nothing.
+
+Every minute it also enqueues `summary.refresh_unit_work_counts` (the roll-up summary table); that job does
+nothing when another worker's refresh is under 30 seconds old.
 """
 
 from __future__ import annotations
@@ -28,12 +31,26 @@ def _enqueue_digests() -> None:
     send_due_digests.enqueue()
 
 
-class DailyScheduler:
-    """Calls `job` once per local day, at the first check at or after `hour` o'clock."""
+def _enqueue_rollup_refresh() -> None:
+    from .summary import refresh_unit_work_counts
 
-    def __init__(self, *, hour: int, job: Callable[[], None] = _enqueue_digests):
+    refresh_unit_work_counts.enqueue()
+
+
+class DailyScheduler:
+    """Calls `job` once per local day, at the first check at or after `hour` o'clock, and each of
+    `every_minute` at every check."""
+
+    def __init__(
+        self,
+        *,
+        hour: int,
+        job: Callable[[], None] = _enqueue_digests,
+        every_minute: tuple[Callable[[], None], ...] = (),
+    ):
         self.hour = hour
         self.job = job
+        self.every_minute = every_minute
         self.last_run: datetime.date | None = None
         self._stop = threading.Event()
 
@@ -51,9 +68,18 @@ class DailyScheduler:
         logger.info("Queued the reminder digest of %s", local.date())
         return True
 
+    def tick_minute(self) -> None:
+        """Run the minute jobs; one failing is logged and does not stop the others (nor the next minute)."""
+        for job in self.every_minute:
+            try:
+                job()
+            except Exception:
+                logger.exception("Queuing the minute job %s failed; retrying in a minute", job.__name__)
+
     def run(self) -> None:
         while not self._stop.is_set():
             self.tick()
+            self.tick_minute()
             close_old_connections()  # this thread's own connection must not go stale between days
             self._stop.wait(POLL_SECONDS)
 
@@ -67,6 +93,6 @@ class DailyScheduler:
 
 
 def start_scheduler() -> DailyScheduler:
-    scheduler = DailyScheduler(hour=settings.STEERDESK_DIGEST_HOUR)
+    scheduler = DailyScheduler(hour=settings.STEERDESK_DIGEST_HOUR, every_minute=(_enqueue_rollup_refresh,))
     scheduler.start()
     return scheduler

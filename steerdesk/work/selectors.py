@@ -2,7 +2,8 @@
 
 Roll-ups count assignments (each is one unit's share of a task) per child unit: done, late (open and past the
 due date in Asia/Ho_Chi_Minh), not started, in progress, cancelled, total. Each roll-up is one GROUP BY query on
-the indexed `unit_path` prefix, whatever the number of tasks.
+the indexed `unit_path` prefix, whatever the number of tasks — or, for a large subtree without filters, a read
+of the summary table kept by a minute job (`summary.py`), whose cost depends on the number of child units.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from steerdesk.core.scope import PATH_END, Role, has_role
 from steerdesk.core.text import fold
 from steerdesk.orgs.models import OrgUnit
 
+from . import summary
 from .models import OPEN_STATUSES, Assignment, Plan, ProgressReport, Status, Task, local_today, overdue_q
 
 PSEUDO_OVERDUE = "overdue"
@@ -322,19 +324,24 @@ class Rollup:
     unit: OrgUnit
     rows: list[RollupRow] = field(default_factory=list)
     total: RollupRow | None = None
+    as_of: datetime.datetime | None = (
+        None  # when the figures come from the summary table: when it was computed
+    )
 
 
 COUNTS = ("total", "done", "late", "not_started", "in_progress", "cancelled")
 
 
 def _count_annotations(today: datetime.date) -> dict:
+    # `status` rather than `id`: every column read is then in work_asg_path_status_idx (unit_path, status,
+    # due_date), so PostgreSQL can answer a subtree's roll-up with an index-only scan.
     return {
-        "total": Count("id"),
-        "done": Count("id", filter=Q(status=Status.DONE)),
-        "late": Count("id", filter=overdue_q(today)),
-        "not_started": Count("id", filter=Q(status=Status.NOT_STARTED)),
-        "in_progress": Count("id", filter=Q(status=Status.IN_PROGRESS)),
-        "cancelled": Count("id", filter=Q(status=Status.CANCELLED)),
+        "total": Count("status"),
+        "done": Count("status", filter=Q(status=Status.DONE)),
+        "late": Count("status", filter=overdue_q(today)),
+        "not_started": Count("status", filter=Q(status=Status.NOT_STARTED)),
+        "in_progress": Count("status", filter=Q(status=Status.IN_PROGRESS)),
+        "cancelled": Count("status", filter=Q(status=Status.CANCELLED)),
     }
 
 
@@ -349,13 +356,24 @@ def rollup(
 ) -> Rollup:
     """Per child unit of `unit`: counts of the assignments in that child's subtree, plus a row for work
     assigned to `unit` itself. `root_task` narrows to one cascade (all levels), `plan` to tasks of a plan (and
-    cascades from them), `year` to assignments due that year. Two queries whatever the number of rows.
+    cascades from them), `year` to assignments due that year. Three queries whatever the number of rows.
+
+    Without filters, a subtree of at least `STEERDESK_ROLLUP_SUMMARY_MIN` assignments is read from the summary
+    table when it is fresh (`summary.summary_rollup`: two queries, O(children)); `as_of` then says when it was
+    computed. Otherwise the counts are live and exact.
 
     The user must see `unit` (404 otherwise); seeing a unit means seeing its whole subtree, so the counts are
     complete for them."""
     if not OrgUnit.objects.for_user(user).filter(pk=unit.pk).exists():
         raise Http404
     today = today or local_today()
+    children = None
+    if root_task is None and plan is None and not year:
+        family = summary.family_with_counts(unit)
+        from_summary = summary.summary_rollup(unit=unit, family=family, today=today)
+        if from_summary is not None:
+            return from_summary
+        children = [u for u in family if u.pk != unit.pk]
     step = len(unit.path) + 4
     qs = Assignment.objects.filter(unit_path__gte=unit.path, unit_path__lt=unit.path + PATH_END)
     if root_task is not None:
@@ -371,7 +389,8 @@ def rollup(
         .annotate(**_count_annotations(today))
         .order_by()
     }
-    children = list(OrgUnit.objects.filter(parent=unit).order_by("path"))
+    if children is None:
+        children = list(OrgUnit.objects.filter(parent=unit).order_by("path"))
     result = Rollup(unit=unit)
     self_counts = grouped.pop(unit.path, None)
     if self_counts:

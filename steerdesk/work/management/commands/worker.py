@@ -1,7 +1,8 @@
-"""`steerdesk worker`: the background-job worker (`make worker`) with the daily reminder scheduler.
+"""`steerdesk worker`: the background-job worker (`make worker`) with the scheduler of periodic jobs.
 
 Runs django-tasks-db's `db_worker` on every queue in this process, plus a scheduler thread that queues the
-reminder digest once a day at `STEERDESK_DIGEST_HOUR` (see `steerdesk.work.scheduler`). No auto-reload: a
+reminder digest once a day at `STEERDESK_DIGEST_HOUR` and the roll-up summary refresh every minute (see
+`steerdesk.work.scheduler`). No auto-reload: a
 reloader would run a second scheduler in its parent process.
 """
 
@@ -14,14 +15,17 @@ from steerdesk.work.scheduler import start_scheduler
 
 
 class Command(BaseCommand):
-    help = "Run the background-job worker and queue the daily reminder digest at STEERDESK_DIGEST_HOUR."
+    help = (
+        "Run the background-job worker; queue the daily reminder digest at STEERDESK_DIGEST_HOUR and the "
+        "roll-up summary refresh every minute."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--queue-name", default="*", help="Queues to process (default: all).")
         parser.add_argument(
             "--no-scheduler",
             action="store_true",
-            help="Only run jobs (when another worker already schedules the daily digest).",
+            help="Only run jobs (when another worker already queues the periodic ones).",
         )
 
     def handle(self, *args, queue_name="*", no_scheduler=False, verbosity=1, **options):
