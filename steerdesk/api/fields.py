@@ -57,6 +57,18 @@ def int_query_param(request, name: str, *, min_value: int = 0, max_value: int = 
         raise serializers.ValidationError({name: exc.detail}) from exc
 
 
+def text_query_param(request, name: str, *, max_length: int = 500) -> str:
+    """The text in query parameter `name` ("" when absent); 400 when it holds a NUL character (PostgreSQL refuses
+    those in text: a 500 otherwise) or is longer than `max_length`."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return ""
+    try:
+        return serializers.CharField(max_length=max_length, trim_whitespace=False).run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from exc
+
+
 class VersionSerializer(serializers.Serializer):
     """A body with only the version: actions such as deactivate, sign or issue."""
 

@@ -28,6 +28,7 @@ from steerdesk.api.fields import (
     ScopedPrimaryKeyRelatedField,
     VersionSerializer,
     int_query_param,
+    text_query_param,
     version_field,
 )
 from steerdesk.core.scope import Role, has_role
@@ -377,11 +378,10 @@ class DocumentViewSet(ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet):
             value = int_query_param(self.request, name)
             if value is not None:
                 qs = qs.filter(**{f"{name}_id": value})
-        if p.get("number"):
-            qs = qs.filter(
-                pk__in=selectors.number_lookup(user=self.request.user, text=p["number"]).values("pk")
-            )
-        query = (p.get("search") or "").strip()
+        number = text_query_param(self.request, "number")
+        if number:
+            qs = qs.filter(pk__in=selectors.number_lookup(user=self.request.user, text=number).values("pk"))
+        query = text_query_param(self.request, "search", max_length=10_000).strip()
         if query:
             qs = qs.filter(pk__in=_search_ids(self.request.user, query[:500]))
         return qs.order_by("-issued_at", "-incoming_date", "-id")

@@ -29,7 +29,8 @@ from steerdesk.orgs import importing
 
 # -- dates after a reference --------------------------------------------------------------------------------
 
-dates = st.dates(min_value=datetime.date(1945, 9, 2), max_value=datetime.date(2100, 12, 31))
+# References are read with years 19xx and 20xx (documents/references.py), which covers every real document.
+dates = st.dates(min_value=datetime.date(1945, 9, 2), max_value=datetime.date(2099, 12, 31))
 REFERENCES = [
     "Kế hoạch số 10-KH/BCĐ",
     "Nghị quyết số 35-NQ/TW",
