@@ -26,7 +26,8 @@ PROVINCES = (
 ALL_PROVINCES = [(f"Thành phố {n}", n, "thành phố") for n in CITIES] + [
     (f"Tỉnh {n}", n, "tỉnh") for n in PROVINCES
 ]
-assert len(ALL_PROVINCES) == 63
+if len(ALL_PROVINCES) != 63:  # a slip in the lists above (an assert would vanish under python -O)
+    raise ValueError(f"63 provinces and cities expected, not {len(ALL_PROVINCES)}")
 
 # The real districts of Hòa Bình (Lạc Sơn and Mai Châu first: the demo logins live there).
 HOA_BINH_DISTRICTS = [

@@ -179,7 +179,7 @@ class BulkWriter:
             raw = self.connection.connection
             marks = ", ".join("?" * len(table.sql_columns))
             # Table and column names come from the models, values are parameters.
-            raw.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+            raw.executemany(f"INSERT INTO {name} ({cols}) VALUES ({marks})", rows)  # noqa: S608  # nosec
         else:
             with self.connection.cursor() as cursor:
                 with cursor.cursor.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
