@@ -39,7 +39,9 @@ def main() -> dict:
     with override_settings(MIGRATION_MODULES={app.split(".")[-1]: None for app in settings.INSTALLED_APPS}):
         call_command("migrate", run_syncdb=True, verbosity=0)
     password = "Mật-khẩu-đủ-dài-2026"
-    User.objects.create_user(username="lan", password=password)
+    User.objects.create_user(
+        username="lan", password=password, language="en"
+    )  # the login sets its cookie too
 
     client = Client()
     plain = client.get("/accounts/login/")

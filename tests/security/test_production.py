@@ -102,8 +102,9 @@ def test_cookies_are_host_prefixed_secure_httponly_and_samesite(seen, step):
     cookies = seen[step]["set_cookies"]
     assert cookies, f"{step} set no cookie"
     for name, facts in cookies.items():
-        assert name.startswith("__Host-"), name
-        # __Host- cookies are only accepted by browsers when Secure, Path=/ and without Domain.
+        # Session and CSRF cookies carry __Host- (no subdomain can plant or override them), which browsers
+        # accept only when Secure, Path=/ and without Domain; the language preference needs no prefix.
+        assert name.startswith("__Host-") or name == "steerdesk_language", name
         assert facts["secure"] and facts["path"] == "/" and facts["domain"] == "", (name, facts)
         assert facts["httponly"], name
         assert facts["samesite"] in ("Lax", "Strict"), name
@@ -111,7 +112,7 @@ def test_cookies_are_host_prefixed_secure_httponly_and_samesite(seen, step):
 
 def test_the_login_sets_the_host_prefixed_session_cookie(seen):
     assert seen["login"]["status"] == 302
-    assert "__Host-sessionid" in seen["login"]["set_cookies"]
+    assert {"__Host-sessionid", "__Host-csrftoken", "steerdesk_language"} <= set(seen["login"]["set_cookies"])
     assert seen["settings"]["SESSION_COOKIE_NAME"] == "__Host-sessionid"
     assert seen["settings"]["CSRF_COOKIE_NAME"] == "__Host-csrftoken"
     assert seen["settings"]["LANGUAGE_COOKIE_SECURE"] is True
