@@ -340,6 +340,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "steerdesk.orgs.models.OrgUnit.Kind",
         "ReferenceKindEnum": "steerdesk.documents.models.Reference.Kind",
+        # "status" and "role" have several choice sets: each needs its own name once one more appears
+        "MembershipRoleEnum": "steerdesk.orgs.models.Membership.Role",
+        "DocumentStatusEnum": "steerdesk.documents.models.Document.Status",
+        "WorkStatusEnum": "steerdesk.work.models.Status",
+        "PlanStatusEnum": "steerdesk.work.models.Plan.PlanStatus",
+        "AssignmentRoleEnum": "steerdesk.work.models.Assignment.Role",
+        "NotificationKindEnum": "steerdesk.work.models.Notification.Kind",
     },
 }
 
