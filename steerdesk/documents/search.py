@@ -492,17 +492,30 @@ class SearchResult:
         return {h.document.pk: h.snippet_html for h in self.hits}
 
 
-def _snippet(document: Document, terms: list[str]) -> SafeString | None:
-    if document.is_secret or not terms:
-        return None
-    snippet = highlight(document.body_text, terms, window=True)
-    if snippet is not None:
-        return snippet
-    for text in _current_texts(document):
-        snippet = highlight(text, terms, window=True)
-        if snippet is not None:
-            return snippet
-    return None
+def _snippets(documents: list[Document], terms: list[str]) -> dict[int, SafeString | None]:
+    """An excerpt around the first match of each document: in its body text, else in its current attachments'
+    extracted text (read in one query for the documents whose body does not match)."""
+    snippets: dict[int, SafeString | None] = {}
+    if not terms:
+        return snippets
+    need_files = []
+    for document in documents:
+        if document.is_secret:
+            continue
+        snippets[document.pk] = highlight(document.body_text, terms, window=True)
+        if snippets[document.pk] is None:
+            need_files.append(document.pk)
+    if need_files:
+        rows = (
+            Attachment.objects.filter(document_id__in=need_files, is_current=True)
+            .exclude(extracted_text="")
+            .order_by("pk")
+            .values_list("document_id", "extracted_text")
+        )
+        for document_id, text in rows:
+            if snippets[document_id] is None:
+                snippets[document_id] = highlight(text, terms, window=True)
+    return snippets
 
 
 def search_documents(*, user, query: str, filters=None, limit: int = 20, offset: int = 0) -> SearchResult:
@@ -531,6 +544,7 @@ def search_documents(*, user, query: str, filters=None, limit: int = 20, offset:
     documents = Document.objects.select_related("doc_type", "unit", "register").in_bulk(
         [pk for pk, _ in page_ids]
     )
+    snippets = _snippets([documents[pk] for pk, _ in page_ids], terms)
     hits = []
     for pk, number_hit in page_ids:
         document = documents[pk]
@@ -538,7 +552,7 @@ def search_documents(*, user, query: str, filters=None, limit: int = 20, offset:
             SearchHit(
                 document=document,
                 summary_html=highlight(document.summary, terms),
-                snippet_html=_snippet(document, terms),
+                snippet_html=snippets.get(pk),
                 number_hit=bool(number_hit),
             )
         )
