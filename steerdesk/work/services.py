@@ -118,6 +118,12 @@ def _bulk_audit(*, actor, model, rows: list[tuple[Any, dict[str, list[Any]]]], a
     )
 
 
+def _assignment_created_changes(assignment: Assignment) -> dict[str, list[Any]]:
+    """The "create" audit changes of a new assignment (its percent 0 included, as instance_create records it)."""
+    changes = {k: [None, v] for k, v in snapshot(assignment).items() if v not in (None, "", [])}
+    return changes | {"percent": [None, 0]}
+
+
 def _visible_units(actor, unit_ids: Iterable[int]) -> list[OrgUnit]:
     """The active units of `unit_ids`, all of which the actor must see; else ValidationError."""
     ids = sorted({int(pk) for pk in unit_ids})
@@ -378,14 +384,7 @@ def _assign(
     _bulk_audit(
         actor=actor,
         model=Assignment,
-        rows=[
-            (
-                a,
-                {k: [None, v] for k, v in snapshot(a).items() if v not in (None, "", [])}
-                | {"percent": [None, 0]},
-            )
-            for a in created
-        ],
+        rows=[(a, _assignment_created_changes(a)) for a in created],
         action="create",
     )
     transaction.on_commit(partial(notifications.notify_assigned, assignment_ids=[a.pk for a in created]))
@@ -924,14 +923,7 @@ def tasks_create_many(*, actor, plan: Plan, rows: list[dict[str, Any]]) -> list[
         _bulk_audit(
             actor=actor,
             model=Assignment,
-            rows=[
-                (
-                    a,
-                    {k: [None, v] for k, v in snapshot(a).items() if v not in (None, "", [])}
-                    | {"percent": [None, 0]},
-                )
-                for a in assignments
-            ],
+            rows=[(a, _assignment_created_changes(a)) for a in assignments],
             action="create",
         )
         transaction.on_commit(

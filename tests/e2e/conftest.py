@@ -1,11 +1,13 @@
 """Playwright journeys against a live server, driving Debian's chromium (never a downloaded browser)."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
 
@@ -65,3 +67,22 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+PASSWORD = "SteerDesk-demo-2026"
+
+
+@pytest.fixture
+def demo(live_server):
+    """The small demo data set behind a live server; returns its base URL."""
+    call_command("seed_demo", "--scale", "small", verbosity=0)
+    return live_server.url
+
+
+def login(page, base, username):
+    """Log in through the login page with a demo account (labels in Vietnamese or English)."""
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
+    page.get_by_label(re.compile("Mật khẩu|Password")).fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{base}/")

@@ -5,29 +5,15 @@ Screenshots in var/screenshots/plan-*.png."""
 import re
 
 import pytest
-from django.core.management import call_command
 
 from steerdesk.work.models import Assignment, Plan, ProgressReport, Task
 
+from .conftest import login
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "SteerDesk-demo-2026"
 PLAN_TITLE = "Kế hoạch tuyên truyền kỷ niệm 80 năm Cách mạng tháng Tám và Quốc khánh"
 TASK_TITLE = "Tổ chức hội nghị báo cáo viên quý IV cho cán bộ chủ chốt"
-
-
-@pytest.fixture
-def demo(live_server):
-    call_command("seed_demo", "--scale", "small", verbosity=0)
-    return live_server.url
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def logout(page):
@@ -36,7 +22,9 @@ def logout(page):
 
 
 def rollup_row(page, unit_short: str) -> str:
-    return page.locator("section[aria-labelledby=rollup-title] table tr", has_text=unit_short).first.inner_text()
+    return page.locator(
+        "section[aria-labelledby=rollup-title] table tr", has_text=unit_short
+    ).first.inner_text()
 
 
 def test_ministry_cascades_a_task_and_sees_the_corporation_finish_it(page, demo, shot):

@@ -4,27 +4,12 @@ sees the roster and the audit entry, then switches the UI to English and back. S
 import re
 
 import pytest
-from django.core.management import call_command
 
 from steerdesk.orgs.models import Committee, Membership, Person
 
+from .conftest import login
+
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "SteerDesk-demo-2026"
-
-
-@pytest.fixture
-def demo(live_server):
-    call_command("seed_demo", "--scale", "small", verbosity=0)
-    return live_server.url
-
-
-def login(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
-    page.get_by_label(re.compile("Mật khẩu|Password")).fill(PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_secretary_appoints_a_member_and_sees_roster_and_history(page, demo, shot):
