@@ -51,6 +51,18 @@ def plan_list(*, user, unit: OrgUnit | None = None, year: int | None = None, sta
     return qs.annotate(task_count=Count("tasks", distinct=True)).order_by("-year", "unit_path", "title", "id")
 
 
+def rollup_plan_choices(*, user, unit: OrgUnit) -> QuerySet[Plan]:
+    """Plans a roll-up of `unit` can be narrowed to: those of the unit and of its ancestors that the user may
+    see (a province's plan cascaded to a district, seen from the district), newest year first. Not the
+    plans of the whole subtree: at national scale that is tens of thousands of options, and a lower unit's
+    plan is followed by drilling down to that unit."""
+    return (
+        Plan.objects.for_user(user)
+        .filter(unit_path__in=[*unit.ancestor_paths, unit.path])
+        .order_by("-year", "unit_path", "title", "id")
+    )
+
+
 def plan_get(*, user, pk) -> Plan:
     """A plan the user may see, else 404 (missing and out of scope alike)."""
     plan = (

@@ -304,7 +304,7 @@ class RollupView(LoginRequiredMixin, View):
 
     def get(self, request):
         unit = chosen_unit(request)
-        plans = selectors.plan_list(user=request.user, unit=unit) if unit is not None else None
+        plans = selectors.rollup_plan_choices(user=request.user, unit=unit) if unit is not None else None
         form = forms.RollupFilterForm(request.GET or None, plans=plans)
         data = _valid(form)
         rollup = None

@@ -20,7 +20,7 @@ from hypothesis import settings as hypothesis_settings
 from steerdesk.orgs.models import OrgUnit
 from steerdesk.work import selectors, summary
 from steerdesk.work.api_serializers import RollupSerializer
-from steerdesk.work.models import Assignment, Status, Task, UnitWorkCount
+from steerdesk.work.models import Assignment, Plan, Status, Task, UnitWorkCount
 from steerdesk.work.scheduler import DailyScheduler, _enqueue_rollup_refresh
 
 from .test_rollup import TODAY, Rollback, as_rows, brute_rollup, build, root_user, summed, total_of, worlds
@@ -297,3 +297,21 @@ def test_the_api_gives_the_time_of_summary_figures(tree, root_user, summary_alwa
     summary.refresh_unit_work_counts_now()
     data = RollupSerializer(selectors.rollup(user=root_user, unit=tree.province)).data
     assert data["as_of"] is not None and data["total"]["done"] == 1
+
+
+def test_the_plan_filter_offers_the_plans_of_the_unit_and_its_ancestors(tree, users, root_user):
+    plans = {
+        unit: Plan.objects.create(unit=unit, unit_path=unit.path, title=name, period_kind="year", year=2026)
+        for unit, name in (
+            (tree.province, "Kế hoạch của tỉnh"),
+            (tree.district_a, "Kế hoạch của huyện"),
+            (tree.commune_a1, "Kế hoạch của xã"),
+            (tree.district_b, "Kế hoạch huyện khác"),
+        )
+    }
+    offered = set(selectors.rollup_plan_choices(user=root_user, unit=tree.district_a))
+    assert offered == {plans[tree.province], plans[tree.district_a]}  # not the commune's: drill down to it
+    # Only plans the user may see: district A's secretary does not see the province's plan.
+    assert set(selectors.rollup_plan_choices(user=users.owner, unit=tree.district_a)) == {
+        plans[tree.district_a]
+    }
