@@ -11,7 +11,8 @@ ancestor (≈6) — the hottest rows of the database, the nation's and the provi
 country would then queue on — and "late" changes at midnight without any write at all. A full rebuild every
 minute is simple, has nothing to drift, and is cheap: one GROUP BY over the assignments (an index-only scan of
 `work_asg_path_status_idx`), the sums to every ancestor in Python through the materialised paths (depth ≤ ~6),
-then one short write transaction (upsert of one row per unit with work, delete of rows left over).
+then one short write transaction (the rows whose counts changed, the rows of units left without work, and one
+UPDATE stamping every row with the refresh's time).
 
 **When a roll-up uses it** (`summary_rollup`): no filter (plan, year, cascade), the summary is fresh — computed
 at most `MAX_AGE` ago for the same local date, so "late" means the same thing — and the subtree is large (at
@@ -31,7 +32,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,14 +51,16 @@ MAX_AGE = datetime.timedelta(minutes=2)
 MIN_INTERVAL = datetime.timedelta(seconds=30)
 # Finished results of the minute job are deleted after this (django-tasks-db keeps every result otherwise).
 KEEP_RESULTS = datetime.timedelta(hours=1)
+REFRESH_LOCK_KEY = 0x5D_0001  # PostgreSQL advisory lock taken by a refresh's write transaction
 
 
 @dataclass
 class RefreshResult:
-    units: int = 0  # rows written
+    units: int = 0  # units with work (rows of the summary)
     assignments: int = 0  # assignments counted
-    deleted: int = 0  # rows of units whose subtree has no work any more (or that were deleted)
-    skipped: bool = False  # a refresh newer than `min_interval` existed
+    changed: int = 0  # rows written because their counts changed (or are new)
+    deleted: int = 0  # rows of units whose subtree has no work any more
+    skipped: bool = False  # a refresh newer than `min_interval` existed, or a later one got in first
     read_seconds: float = 0.0
     write_seconds: float = 0.0
 
@@ -99,9 +102,12 @@ def refresh_unit_work_counts_now(
 ) -> RefreshResult:
     """Rebuild `UnitWorkCount` from the assignments: idempotent, and deletes the rows of units without work.
 
-    Reads first, outside any transaction (on SQLite a transaction holds the write lock), then writes in one
-    short transaction, so readers see either the whole old summary or the whole new one. `now` is taken
-    before reading: the page's "as of" time is never later than the data. With `min_interval`, does nothing
+    Counts first, outside any transaction (on SQLite a transaction holds the write lock); then, in one short
+    transaction, writes only the rows whose counts changed (most do not from one minute to the next), deletes
+    the rows of units without work, and stamps every row with `now` and `today` in one UPDATE — so readers see
+    either the whole old summary or the whole new one. `now` is taken before counting: the page's "as of" time
+    is never later than the data. Refreshes are serialised (SQLite's write lock, an advisory lock on
+    PostgreSQL); one that finds a newer refresh written writes nothing. With `min_interval`, does nothing
     when a refresh of the same local date is that recent."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
@@ -117,32 +123,54 @@ def refresh_unit_work_counts_now(
     unit_ids = dict(OrgUnit.objects.values_list("path", "pk"))
     sums = subtree_counts(own, set(unit_ids))
     result.assignments = sum(row["total"] for row in own if row["unit_path"] in unit_ids)
-    rows = [
-        UnitWorkCount(
-            unit_id=unit_ids[path],
-            unit_path=path,
-            as_of_date=today,
-            computed_at=now,
-            **dict(zip(COUNTS, values, strict=True)),
-        )
-        for path, values in sums.items()
-        if path in unit_ids
-    ]
+    fresh = {unit_ids[path]: (path, *values) for path, values in sums.items() if path in unit_ids}
+    result.units = len(fresh)
     result.read_seconds = time.perf_counter() - started
     started = time.perf_counter()
     with transaction.atomic():
+        _serialise_refreshes()
+        current, newest = {}, None
+        for unit_id, computed_at, *values in UnitWorkCount.objects.values_list(
+            "unit_id", "computed_at", "unit_path", *COUNTS
+        ):
+            current[unit_id] = tuple(values)
+            newest = computed_at if newest is None else max(newest, computed_at)
+        if newest is not None and newest > now:  # a refresh that counted later got here first
+            result.skipped = True
+            return result
+        changed = [
+            UnitWorkCount(
+                unit_id=unit_id,
+                unit_path=values[0],
+                as_of_date=today,
+                computed_at=now,
+                **dict(zip(COUNTS, values[1:], strict=True)),
+            )
+            for unit_id, values in fresh.items()
+            if current.get(unit_id) != values
+        ]
         UnitWorkCount.objects.bulk_create(
-            rows,
+            changed,
             batch_size=1000,
             update_conflicts=True,
             unique_fields=["unit"],
-            update_fields=["unit_path", *COUNTS, "as_of_date", "computed_at"],
+            update_fields=["unit_path", *COUNTS],
         )
-        # Left over: units whose subtree has no work any more. A later concurrent refresh's rows are newer.
-        result.deleted, _counts = UnitWorkCount.objects.filter(computed_at__lt=now).delete()
+        gone = [unit_id for unit_id in current if unit_id not in fresh]
+        for i in range(0, len(gone), 500):
+            result.deleted += UnitWorkCount.objects.filter(unit_id__in=gone[i : i + 500]).delete()[0]
+        UnitWorkCount.objects.update(computed_at=now, as_of_date=today)
+    result.changed = len(changed)
     result.write_seconds = time.perf_counter() - started
-    result.units = len(rows)
     return result
+
+
+def _serialise_refreshes() -> None:
+    """Two workers' refreshes must not interleave their writes. SQLite's IMMEDIATE transactions already take the
+    database's write lock; on PostgreSQL a transaction-level advisory lock does it without blocking readers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK_KEY])
 
 
 @task()

@@ -198,11 +198,13 @@ def test_the_refresh_is_idempotent_and_forgets_units_without_work(tree, summary_
     )
     first = summary.refresh_unit_work_counts_now(today=TODAY)
     rows = _summary_rows()
-    assert (first.units, first.assignments, first.deleted) == (5, 3, 0)
+    assert (first.units, first.assignments, first.changed, first.deleted) == (5, 3, 5, 0)
     province = UnitWorkCount.objects.get(unit=tree.province)
     assert (province.total, province.done, province.cancelled, province.late) == (3, 1, 1, 1)
-    second = summary.refresh_unit_work_counts_now(today=TODAY)
-    assert _summary_rows() == rows and second.deleted == 0
+    stamp = timezone.now()
+    second = summary.refresh_unit_work_counts_now(today=TODAY, now=stamp)
+    assert _summary_rows() == rows and (second.changed, second.deleted) == (0, 0)
+    assert set(UnitWorkCount.objects.values_list("computed_at", flat=True)) == {stamp}  # every row stamped
 
     Assignment.objects.filter(pk=work[1].pk).delete()
     extra.delete()  # the unit goes, and district B has no work left
@@ -222,6 +224,15 @@ def test_a_recent_refresh_makes_the_next_one_a_no_op_only_when_asked(tree):
     assert not summary.refresh_unit_work_counts_now().skipped
     later = timezone.now() + summary.MIN_INTERVAL + datetime.timedelta(seconds=1)
     assert not summary.refresh_unit_work_counts_now(now=later, min_interval=summary.MIN_INTERVAL).skipped
+
+
+def test_a_refresh_that_counted_earlier_does_not_overwrite_a_later_one(tree):
+    add_work(tree.province, [(tree.commune_a1, Status.DONE, 1)])
+    later = summary.refresh_unit_work_counts_now()
+    Assignment.objects.update(status=Status.CANCELLED)
+    earlier = summary.refresh_unit_work_counts_now(now=timezone.now() - datetime.timedelta(seconds=10))
+    assert not later.skipped and earlier.skipped
+    assert UnitWorkCount.objects.get(unit=tree.province).done == 1  # left as the later refresh wrote it
 
 
 def test_work_at_a_path_that_is_no_units_is_left_out():
@@ -270,7 +281,7 @@ def test_the_command_refreshes_the_summary(tree):
     add_work(tree.province, [(tree.commune_a1, Status.DONE, 1)])
     out = io.StringIO()
     call_command("refresh_rollups", stdout=out)
-    assert out.getvalue().startswith("3 units, 1 assignments")
+    assert out.getvalue().startswith("3 units, 1 assignments; 3 rows written, 0 removed")
     assert UnitWorkCount.objects.get(unit=tree.commune_a1).done == 1
     assert UnitWorkCount.objects.count() == 3  # commune, district A, province
 

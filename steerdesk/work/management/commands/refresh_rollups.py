@@ -17,7 +17,6 @@ class Command(BaseCommand):
         result = refresh_unit_work_counts_now()
         if verbosity:
             self.stdout.write(
-                f"{result.units} units, {result.assignments} assignments "
-                f"(read {result.read_seconds:.2f} s, write {result.write_seconds:.2f} s, "
-                f"{result.deleted} rows removed)"
+                f"{result.units} units, {result.assignments} assignments; {result.changed} rows written, "
+                f"{result.deleted} removed (count {result.read_seconds:.2f} s, write {result.write_seconds:.2f} s)"
             )
