@@ -206,11 +206,18 @@ def _prune_own_results() -> None:
 # Reading
 
 
+# What a roll-up row shows of a unit; the rest (timestamps, authors) is left unread: it is most of the cost.
+UNIT_FIELDS = ("id", "name", "short_name", "code", "kind", "parent_id", "path", "depth", "is_active")
+
+
 def family_with_counts(unit: OrgUnit) -> list[OrgUnit]:
     """`unit` and its children in path order, each with its summary row (`work_count`) joined: one query."""
     return list(
         OrgUnit.objects.filter(Q(pk=unit.pk) | Q(parent_id=unit.pk))
         .select_related("work_count")
+        .only(
+            *UNIT_FIELDS, *(f"work_count__{f}" for f in ("unit_path", *COUNTS, "as_of_date", "computed_at"))
+        )
         .order_by("path")
     )
 
