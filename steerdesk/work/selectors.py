@@ -341,7 +341,7 @@ class Rollup:
     )
 
 
-COUNTS = ("total", "done", "late", "not_started", "in_progress", "cancelled")
+COUNTS = summary.COUNTS  # the counts of a roll-up row, in their column order
 
 
 def _count_annotations(today: datetime.date) -> dict:

@@ -8,7 +8,7 @@ the assignments in its whole subtree, and a roll-up of a large subtree reads onl
 the scheduler thread of `steerdesk worker`, or by `steerdesk refresh_rollups` from cron). Keeping the counts
 in the services' transactions would make every report, cascade or bulk change also update one row per
 ancestor (≈6) — the hottest rows of the database, the nation's and the province's, which every writer in the
-country would then queue on — and "late" changes at midnight without any write at all. A full rebuild every
+country would then queue on — and "late" changes at midnight without any write at all. A full recount every
 minute is simple, has nothing to drift, and is cheap: one GROUP BY over the assignments (an index-only scan of
 `work_asg_path_status_idx`), the sums to every ancestor in Python through the materialised paths (depth ≤ ~6),
 then one short write transaction (the rows whose counts changed, the rows of units left without work, and one
@@ -18,7 +18,8 @@ UPDATE stamping every row with the refresh's time).
 at most `MAX_AGE` ago for the same local date, so "late" means the same thing — and the subtree is large (at
 least `STEERDESK_ROLLUP_SUMMARY_MIN` assignments). Otherwise the live count runs, exact to the second. The page
 says when it shows summary figures ("as of HH:MM"): at most `MAX_AGE` old, normally under a minute plus the
-job's own run time. If no worker runs, roll-ups are simply live.
+job's own run time. If no worker runs, roll-ups are simply live (exact, but the nation's then reads every
+assignment: run the worker, or `refresh_rollups` from cron, wherever the national roll-up is used).
 
 Reading a unit's summary = its own row and its children's rows, one query: each child's row is that child's
 subtree, and the unit's own work is its subtree minus its children's subtrees.
@@ -180,9 +181,11 @@ def refresh_unit_work_counts() -> dict:
     result = refresh_unit_work_counts_now(min_interval=MIN_INTERVAL)
     if not result.skipped:
         logger.info(
-            "Roll-up summary: %s units, %s assignments, read %.2f s, write %.2f s",
+            "Roll-up summary: %s units, %s assignments, %s rows written, %s removed; count %.2f s, write %.2f s",
             result.units,
             result.assignments,
+            result.changed,
+            result.deleted,
             result.read_seconds,
             result.write_seconds,
         )
