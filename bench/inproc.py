@@ -3,9 +3,11 @@
     python bench/inproc.py prepare --out plan.json      bench attachments (once) + the load test's plan
     python bench/inproc.py measure --plan plan.json --out inproc.json [--quick]
 
-`measure` runs, with nothing else using the dataset:
-- B2: `work.selectors.rollup` of a province (the ORM) against one hand-written SQL query giving the same rows,
-  interleaved, many repetitions; the ORM's own grouped query run as raw SQL as well (query shape vs ORM cost).
+`measure` first refreshes the roll-up summary table (what the minute job does), then runs, with nothing else
+using the dataset:
+- B2: `work.selectors.rollup` of a province counting live (the ORM) against one hand-written SQL query giving
+  the same rows, interleaved, many repetitions; the ORM's own grouped query run as raw SQL as well (query shape
+  vs ORM cost), and the selector reading the roll-up summary table (`work.summary`) when it applies.
 - B3 and the other pages: server time of whole requests through Django's test client (middleware, views,
   templates; no network), query counts, and the rows each request reads (PostgreSQL: EXPLAIN ANALYZE of every
   SELECT it ran; SQLite: EXPLAIN QUERY PLAN, full scans listed).
@@ -385,10 +387,17 @@ def hand_rollup(unit, today) -> dict[int, tuple]:
     return {r[0]: tuple(int(x) for x in r[1:7]) for r in rows if r[7] or r[1] or r[8]}
 
 
-def orm_rollup(user, unit, today) -> dict[int, tuple]:
+def orm_rollup(user, unit, today, *, live: bool = True) -> dict[int, tuple]:
+    """`selectors.rollup` of `unit`; `live` forces the live count (the summary table is not consulted)."""
+    from unittest import mock
+
     from steerdesk.work import selectors
 
-    result = selectors.rollup(user=user, unit=unit, today=today)
+    if live:
+        with mock.patch("steerdesk.work.summary.summary_rollup", return_value=None):
+            result = selectors.rollup(user=user, unit=unit, today=today)
+    else:
+        result = selectors.rollup(user=user, unit=unit, today=today)
     return {
         row.unit.pk: (row.total, row.done, row.late, row.not_started, row.in_progress, row.cancelled)
         for row in result.rows
@@ -435,7 +444,15 @@ def bench_rollup(marks, budget_s: float, min_reps: int = 10, max_reps: int = 200
             cursor.execute(sql, params)
             cursor.fetchall()
 
+    def summary_call():
+        orm_rollup(user, unit, today, live=False)
+
+    from steerdesk.work import selectors
+
+    uses_summary = selectors.rollup(user=user, unit=unit, today=today).as_of is not None
     calls = {"orm": orm_call, "hand_sql": hand_call, "orm_grouped_query_raw": raw_grouped}
+    if uses_summary:
+        calls["selector_from_summary_table"] = summary_call
     times: dict[str, list[float]] = {k: [] for k in calls}
     for fn in calls.values():  # warm the caches
         fn()
@@ -457,6 +474,7 @@ def bench_rollup(marks, budget_s: float, min_reps: int = 10, max_reps: int = 200
         "rows": len(orm),
         "repetitions": reps,
         "orm_queries": len(cap.statements),
+        "summary_table_used_by_selector": uses_summary,
         "stats": stats,
         "ratio_orm_to_hand_p50": round(ratio, 3),
         "target_ratio": 1.5,
@@ -600,9 +618,17 @@ def measure(out: Path, quick: bool) -> None:
     from django.db import connection
 
     from steerdesk.documents.models import Document
+    from steerdesk.work.summary import refresh_unit_work_counts_now
 
     marks = landmarks()
+    refreshed = refresh_unit_work_counts_now()  # as the minute job does: roll-ups of large subtrees read it
     result = {
+        "summary_refresh": {
+            "units": refreshed.units,
+            "assignments": refreshed.assignments,
+            "read_s": round(refreshed.read_seconds, 2),
+            "write_s": round(refreshed.write_seconds, 2),
+        },
         "vendor": connection.vendor,
         "dataset": {
             "root": marks["root"].name,

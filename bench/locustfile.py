@@ -129,7 +129,7 @@ class Clerk(FastHttpUser):
             f"/work/assignments/{pk}/report/",
             data=data,
             headers={"HX-Request": "true"},
-            name="POST /work/assignments/[id]/report/",
+            name="/work/assignments/[id]/report/",
             catch_response=True,
         ) as r:
             if r.status_code != 200:

@@ -208,6 +208,8 @@ def locust_table(run: dict) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in b5["requests"]:
+        if not r["requests"]:
+            continue
         out.append(f"| {r['name']} | {fmt(r['requests'])} | {r['failures']} | {fmt(r['requests_per_s'])} | "
                    f"{fmt(r['p50_ms'], 0)} | {fmt(r['p95_ms'], 0)} | {fmt(r['p99_ms'], 0)} |")  # fmt: skip
     for f in b5.get("failures") or []:
