@@ -157,8 +157,11 @@ def dataset_lines(run: dict) -> list[str]:
             + (f" × {app['threads']} threads" if app["worker_class"] == "gthread" else "")
             + f"; {app['settings']}"
         )
+    code = run.get("code") or {}
     lines.append(
-        f"- Whole run: {fmt(run.get('duration_seconds'))} s; raw figures: `bench/results/{run['_file']}`"
+        f"- Code: commit {code.get('commit', '—')}"
+        + (f" with {code['uncommitted_files']} files changed" if code.get("uncommitted_files") else "")
+        + f"; whole run {fmt(run.get('duration_seconds'))} s; raw figures: `bench/results/{run['_file']}`"
     )
     return lines
 
