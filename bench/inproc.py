@@ -565,6 +565,34 @@ def bench_pages(marks, reps: int) -> dict:
     return results
 
 
+def bench_rollup_selector(marks, reps: int) -> dict:
+    """`selectors.rollup` alone (no request, no template) for the tree's root and the province, as the pages
+    call it: from the summary table when it applies, else live."""
+    from steerdesk.work import selectors
+    from steerdesk.work.models import local_today
+
+    out = {}
+    today = local_today()
+    for name, unit, user in (("root", marks["root"], marks["root_user"]),
+                             ("province", marks["province"], marks["province_user"])):  # fmt: skip
+        first = selectors.rollup(user=user, unit=unit, today=today)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            selectors.rollup(user=user, unit=unit, today=today)
+            times.append(time.perf_counter() - t0)
+        with capture() as cap:
+            selectors.rollup(user=user, unit=unit, today=today)
+        out[name] = {
+            "unit": unit.name,
+            "from_summary_table": first.as_of is not None,
+            "queries": len(cap.statements),
+            **summary_ms(times),
+            "plan": explain(cap.statements),
+        }
+    return out
+
+
 # ---------------------------------------------------------------------------------------------------------
 # B4: search through the function
 
@@ -643,6 +671,7 @@ def measure(out: Path, quick: bool) -> None:
     print(f"  ratio {result['B2']['ratio_orm_to_hand_p50']}", flush=True)
     print("B3 pages (server time)", flush=True)
     result["pages"] = bench_pages(marks, reps=5 if quick else 20)
+    result["rollup_selector"] = bench_rollup_selector(marks, reps=20 if quick else 100)
     print("B4 search (function)", flush=True)
     result["B4_function"] = bench_search(marks, reps=2 if quick else 5)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

@@ -93,6 +93,16 @@ def summary_rows(run: dict) -> list[tuple[str, str, str]]:
             )
         elif page:
             rows.append((label, target, page.get("note", "—")))
+    selector = inproc.get("rollup_selector") or {}
+    for key, label, target in (("province", "B3 province roll-up, `selectors.rollup` alone, p50", "—"),
+                               ("root", "B3 roll-up of the tree's root, `selectors.rollup` alone, p50", "≤ 5 ms (national)")):  # fmt: skip
+        sel = selector.get(key)
+        if sel:
+            source = "summary table" if sel["from_summary_table"] else "live count"
+            value = f"{fmt(sel['p50_ms'], 2)} ms ({source}, {sel['queries']} queries, {sel['unit']})"
+            if key == "root" and run["scale"] == "national":
+                value += mark(sel["p50_ms"] <= 5)
+            rows.append((label, target, value))
     rows_read = [p["plan"].get("rows_read") for p in pages.values() if isinstance(p, dict) and "plan" in p]
     rows_read = [r for r in rows_read if r is not None]
     if rows_read:
