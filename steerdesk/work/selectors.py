@@ -248,10 +248,18 @@ def my_assignments(*, user, status: str | None = None, today: datetime.date | No
     from steerdesk.accounts.models import RoleGrant
 
     units = RoleGrant.objects.filter(user=user, role__in=(Role.SECRETARY, Role.ADMIN)).values("unit_id")
-    mine = Q(unit_id__in=units)
-    if getattr(user, "person_id", None):
-        mine |= Q(responsible=user.person_id) | Q(task__responsible=user.person_id)
-    ids = Assignment.objects.for_user(user).filter(mine).values("pk")
+    # One indexed lookup per way an assignment can be "mine", combined with UNION: an OR across the joins
+    # would make PostgreSQL scan every assignment (270,750 rows at province scale).
+    candidates = Assignment.objects.filter(unit_id__in=units).order_by().values("pk")
+    person_id = getattr(user, "person_id", None)
+    if person_id:
+        candidates = candidates.union(
+            Assignment.responsible.through.objects.filter(person_id=person_id)
+            .order_by()
+            .values("assignment_id"),
+            Assignment.objects.filter(task__responsible=person_id).order_by().values("pk"),
+        )
+    ids = Assignment.objects.for_user(user).filter(pk__in=candidates).values("pk")
     qs = Assignment.objects.filter(pk__in=ids).select_related("task", "task__unit", "unit")
     qs = _status_filter(qs, status, today)
     return qs.order_by("due_date", "id")
