@@ -120,7 +120,8 @@ class Postgres:
     @property
     def version(self) -> str:
         out = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)  # noqa: S603
-        return out.stdout.strip().split()[-1]
+        match = re.search(r"\) (\d+(?:\.\d+)*)", out.stdout)
+        return match.group(1) if match else out.stdout.strip()
 
     def start(self) -> bool:
         """Start the cluster (initdb first when there is none). True when a new cluster was created."""

@@ -53,7 +53,7 @@ def latest_runs() -> list[dict]:
     order = {"province": 0, "national": 1, "tiny": 2}
     runs = []
     for (_scale, _db), (name, data) in sorted(
-        newest.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])
+        newest.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1] != "sqlite")
     ):
         data["_file"] = name
         runs.append(data)
@@ -74,9 +74,9 @@ def summary_rows(run: dict) -> list[tuple[str, str, str]]:
                      f"{fmt(sat['requests_per_s'], 0)} req/s (p99 {fmt(sat['p99_ms'])} ms){mark(sat['met'])}"))  # fmt: skip
     if fixed:
         lat = fixed["latency_from_due_time"]
-        rows.append((f"B1 `/healthz` p99 at a fixed {fmt(fixed['rate_per_s'], 0)} req/s", "≤ 5 ms",
-                     f"{fmt(lat['p99_ms'], 2)} ms (p50 {fmt(lat['p50_ms'], 2)}, {fixed['errors']} errors)"
-                     f"{mark(fixed['met'])}"))  # fmt: skip
+        rows.append(("B1 `/healthz` p99 at a fixed moderate rate (¼ of saturation)", "≤ 5 ms",
+                     f"{fmt(lat['p99_ms'], 2)} ms at {fmt(fixed['rate_per_s'], 0)} req/s (p50 {fmt(lat['p50_ms'], 2)}, "
+                     f"{fixed['errors']} errors){mark(fixed['met'])}"))  # fmt: skip
     inproc = run.get("inproc") or {}
     b2 = inproc.get("B2")
     if b2:
@@ -92,7 +92,7 @@ def summary_rows(run: dict) -> list[tuple[str, str, str]]:
                 (label, target, f"{fmt(page['p50_ms'])} ms ({page['queries']} queries){mark(page['met'])}")
             )
         elif page:
-            rows.append((label, target, page.get("note", "—")))
+            rows.append((label, target, "— (province scale: the root is the province)"))
     selector = inproc.get("rollup_selector") or {}
     for key, label, target in (("province", "B3 province roll-up, `selectors.rollup` alone, p50", "—"),
                                ("root", "B3 roll-up of the tree's root, `selectors.rollup` alone, p50", "≤ 5 ms (national)")):  # fmt: skip
@@ -112,12 +112,12 @@ def summary_rows(run: dict) -> list[tuple[str, str, str]]:
     b4 = inproc.get("B4_function")
     if b4:
         rows.append((f"B4 search, top 20, p95 (function, {len(b4['queries'])} queries)",
-                     f"≤ {b4['target_p95_ms']} ms",
+                     "≤ 100 ms SQLite, ≤ 300 ms PostgreSQL",
                      f"{fmt(b4['overall']['p95_ms'])} ms (p50 {fmt(b4['overall']['p50_ms'])}){mark(b4['met'])}"))  # fmt: skip
     http = run.get("http_pages")
     if http and b4:
         p95 = http["search"]["overall"]["p95_ms"]
-        rows.append(("B4 search page over HTTP, p95", f"≤ {b4['target_p95_ms']} ms",
+        rows.append(("B4 search page over HTTP, p95", "≤ 100 ms SQLite, ≤ 300 ms PostgreSQL",
                      f"{fmt(p95)} ms{mark(p95 <= b4['target_p95_ms'])}"))  # fmt: skip
     b5 = run.get("B5")
     if b5 and b5.get("total"):
@@ -127,10 +127,11 @@ def summary_rows(run: dict) -> list[tuple[str, str, str]]:
                      f"{t['failures']} failures of {fmt(t['requests'])}{mark(b5['met'])}"))  # fmt: skip
     b6 = run.get("B6")
     if b6:
-        target = b6["target_seconds_at_national"]
-        rows.append(("B6 backup + restore", f"≤ {target} s (national)",
-                     f"{fmt(b6['backup_seconds'])} s + {fmt(b6['restore_seconds'])} s "
-                     f"(archive {fmt(b6['archive_bytes'] / 1e6)} MB){mark(b6['met'])}"))  # fmt: skip
+        national = run["scale"] == "national"
+        value = (f"{fmt(b6['backup_seconds'])} s + {fmt(b6['restore_seconds'])} s = {fmt(b6['total_seconds'])} s "
+                 f"(archive {fmt(b6['archive_bytes'] / 1e6)} MB)")  # fmt: skip
+        value += mark(b6["met"]) if national else " (province; the target is for the national dataset)"
+        rows.append(("B6 backup + restore", "≤ 60 s SQLite, ≤ 5 min PostgreSQL (national)", value))
     mig = run.get("B6_migrations")
     if mig:
         rows.append(("B6 additive migrations: longest wait of a writer", "≤ 1 s lock",
