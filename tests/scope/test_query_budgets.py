@@ -436,7 +436,9 @@ def test_every_page_runs_a_bounded_number_of_queries_within_its_budget(world, us
     urls = page_urls(world)
     small, small_sizes = measure(client, urls, warm=True)
     grow(world, SMALL, BIG)
-    big, big_sizes = measure(client, urls)
+    # Warm again: the rows added may invalidate per-process caches (the working-day overrides' stamp…), whose
+    # one-off refill is not an N+1.
+    big, big_sizes = measure(client, urls, warm=True)
 
     assert len(big) > 40, f"only {len(big)} pages answered 200: {sorted(big)}"
     assert set(small) == set(big), f"pages that answer only in one world: {set(small) ^ set(big)}"
