@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from steerdesk.api.authentication import API_AUTHENTICATION
 from steerdesk.api.base import ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet
-from steerdesk.api.fields import VersionSerializer
+from steerdesk.api.fields import VersionSerializer, int_query_param
 from steerdesk.core.scope import ROLE_RANK, Role, user_grants
 from steerdesk.documents.attachments import FileTooLarge, too_large_error
 from steerdesk.documents.uploads import install_size_limit
@@ -64,19 +64,9 @@ from .models import Assignment, Notification, Plan, Status, Task, local_today
 # Query parameters and id lists
 
 
-def _int_param(request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    # ASCII digits only ("²".isdigit() is true) and at most 18 of them: a 64-bit id, never a driver overflow.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise ValidationError({name: [_("A whole number is required.")]})
-    return int(raw)
-
-
 def _visible_param(request, name: str, model):
     """The row of `model` named by query parameter `name`, among those the user sees; 400 when unknown."""
-    pk = _int_param(request, name)
+    pk = int_query_param(request, name)
     if pk is None:
         return None
     obj = model.objects.for_user(request.user).filter(pk=pk).first()
@@ -156,7 +146,7 @@ class PlanViewSet(ScopedCreateMixin, ScopedUpdateMixin, ScopedViewSet):
                 raise ValidationError({"status": [_("Unknown status.")]})
             filters = {
                 "unit": _visible_param(self.request, "unit", OrgUnit),
-                "year": _int_param(self.request, "year"),
+                "year": int_query_param(self.request, "year"),
                 "status": status_value,
             }
         return selectors.plan_list(user=self.request.user, **filters)
@@ -588,7 +578,7 @@ class RollupViewSet(viewsets.ViewSet):
             unit=unit,
             root_task=_visible_param(request, "root_task", Task),
             plan=_visible_param(request, "plan", Plan),
-            year=_int_param(request, "year"),
+            year=int_query_param(request, "year"),
         )
         return Response(RollupSerializer(result).data)
 
